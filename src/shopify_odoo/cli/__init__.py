@@ -1,0 +1,1 @@
+"""The shopify-odoo command line."""

@@ -1,0 +1,1 @@
+"""Workers, pollers and reconcile sweeps that apply plans through the clients."""

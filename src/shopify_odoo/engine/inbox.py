@@ -1,0 +1,328 @@
+"""The webhook inbox: store each delivery once and mark its keys dirty, in one transaction.
+
+STYLE.md §4 (saleor's rule): the receiver verifies, persists, enqueues and answers; it never
+calls Shopify or Odoo.  :func:`store_deliveries` does the persist-and-enqueue part for a batch
+of deliveries inside the caller's transaction:
+
+* a delivery is stored once by its ``X-Shopify-Webhook-Id`` (``ON CONFLICT DO NOTHING``); a
+  duplicate is reported as such and enqueues nothing;
+* the dirty keys of a new delivery are enqueued in the same transaction (so a crash can never
+  keep a delivery without its work, or the work without the delivery);
+* inventory items and Odoo products named by an event are resolved to stock keys through the
+  product links (a local read, no outbound call);
+* a validly signed delivery whose body does not parse is kept with state ``unparseable``, counted
+  in ``metric_events`` and listed for a person in ``errors_for_people``;
+* the webhook lag (``X-Shopify-Triggered-At`` → received) is recorded as a metric event.
+
+:class:`InboxWriter` batches concurrent requests into one transaction (group commit): every
+request still gets its answer only after its delivery is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shopify_odoo.config import Settings
+from shopify_odoo.engine.dirty import DirtyKeys, stock_key
+from shopify_odoo.queue import enqueue_many
+from shopify_odoo.store.database import Database
+from shopify_odoo.store.tables import (
+    errors_for_people,
+    metric_events,
+    product_links,
+    stores,
+    webhook_inbox,
+)
+from shopify_odoo.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+#: metric_events kinds written here (read by engine.metrics)
+METRIC_WEBHOOK_LAG = "webhook_lag"
+METRIC_WEBHOOK_UNPARSEABLE = "webhook_unparseable"
+METRIC_WEBHOOK_RECEIVED = "webhook_received"
+
+#: the errors_for_people cause of a delivery kept for a person
+CAUSE_UNPARSEABLE = "webhook_payload"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One verified delivery, ready to be stored."""
+
+    store: str
+    delivery_id: str
+    topic: str
+    body: bytes
+    headers: dict[str, str]
+    received_at: datetime
+    triggered_at: datetime | None
+    dirty: DirtyKeys = field(default_factory=DirtyKeys)
+    #: why the body could not be read (then it is kept for a person and nothing is enqueued)
+    parse_error: str | None = None
+
+
+async def store_deliveries(conn: AsyncConnection, deliveries: Sequence[Delivery]) -> set[str]:
+    """Store ``deliveries`` and enqueue their keys; returns the delivery ids that were new.
+
+    Call inside a transaction; a delivery id seen before (in this batch or earlier) is a
+    duplicate: it is neither stored again nor enqueued again.
+    """
+    unique: dict[str, Delivery] = {}
+    for d in deliveries:
+        unique.setdefault(d.delivery_id, d)
+    if not unique:
+        return set()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "delivery_id": d.delivery_id,
+            "store": d.store,
+            "topic": d.topic[:64],
+            "received_at": d.received_at,
+            "triggered_at": d.triggered_at,
+            "body": d.body,
+            "headers": d.headers,
+            "state": "unparseable" if d.parse_error else "received",
+            "parse_error": d.parse_error,
+        }
+        for d in unique.values()
+    ]
+    stmt = (
+        insert(webhook_inbox)
+        .on_conflict_do_nothing(index_elements=[webhook_inbox.c.delivery_id])
+        .returning(webhook_inbox.c.delivery_id)
+    )
+    result = await conn.execute(stmt, rows)
+    new_ids = {row[0] for row in result.all()}
+    fresh = [d for d in unique.values() if d.delivery_id in new_ids]
+    if not fresh:
+        return new_ids
+    await _enqueue_dirty(conn, [d.dirty for d in fresh if not d.parse_error])
+    await _record_metrics(conn, fresh)
+    for d in fresh:
+        if d.parse_error:
+            await record_unparseable(conn, d)
+    return new_ids
+
+
+async def enqueue_dirty(conn: AsyncConnection, dirty: Iterable[DirtyKeys]) -> int:
+    """Resolve and enqueue the keys of ``dirty`` (inside the caller's transaction)."""
+    return await _enqueue_dirty(conn, list(dirty))
+
+
+async def _enqueue_dirty(conn: AsyncConnection, dirty: list[DirtyKeys]) -> int:
+    keys: list[tuple[str, str]] = []
+    items: set[tuple[str, str]] = set()
+    variants: set[tuple[str, str]] = set()
+    products: set[int] = set()
+    for d in dirty:
+        keys.extend(d.keys)
+        items.update(d.inventory_items)
+        variants.update(d.variants)
+        products.update(d.odoo_products)
+    found = set(products)  # an Odoo product id is its own stock key
+    if items or variants:
+        found.update(await _linked_products(conn, items, variants))
+    keys.extend(stock_key(pid) for pid in sorted(found))
+    if not keys:
+        return 0
+    return await enqueue_many(conn, keys)
+
+
+async def _linked_products(
+    conn: AsyncConnection, items: set[tuple[str, str]], variants: set[tuple[str, str]]
+) -> set[int]:
+    """Odoo product ids linked to the given inventory items and variants (a local read)."""
+    link = product_links.c
+    found: set[int] = set()
+    for column, refs in ((link.inventory_item_gid, items), (link.variant_gid, variants)):
+        if not refs:
+            continue
+        stores = sorted({store for store, _gid in refs})
+        gids = sorted({ref for _store, ref in refs})
+        rows = await conn.execute(
+            select(link.store, column, link.odoo_product_id).where(
+                link.store.in_(stores), column.in_(gids)
+            )
+        )
+        found.update(pid for store, ref, pid in rows if (store, ref) in refs)
+    return found
+
+
+async def _record_metrics(conn: AsyncConnection, fresh: list[Delivery]) -> None:
+    rows: list[dict[str, Any]] = []
+    for d in fresh:
+        rows.append(
+            {"kind": METRIC_WEBHOOK_RECEIVED, "store": d.store, "value": 1.0, "at": d.received_at}
+        )
+        if d.triggered_at is not None:
+            lag = max(0.0, (d.received_at - d.triggered_at).total_seconds())
+            rows.append(
+                {"kind": METRIC_WEBHOOK_LAG, "store": d.store, "value": lag, "at": d.received_at}
+            )
+        if d.parse_error:
+            rows.append(
+                {
+                    "kind": METRIC_WEBHOOK_UNPARSEABLE,
+                    "store": d.store,
+                    "value": 1.0,
+                    "at": d.received_at,
+                }
+            )
+    await conn.execute(metric_events.insert(), rows)
+
+
+async def record_unparseable(conn: AsyncConnection, d: Delivery) -> None:
+    """List a kept delivery for a person (one row per delivery id)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    message = (
+        f"Webhook {d.delivery_id} ({d.topic or 'no topic'}) from store {d.store} is validly "
+        f"signed but could not be read: {d.parse_error}"
+    )
+    stmt = insert(errors_for_people).values(
+        store=d.store,
+        kind="webhook",
+        key=d.delivery_id,
+        cause=CAUSE_UNPARSEABLE,
+        message=message[:4000],
+        next_step=(
+            'the body is kept in the webhook inbox; run "shopify-odoo errors" to see it and '
+            '"shopify-odoo sync --apply" to reconcile what it was about'
+        ),
+        first_seen=d.received_at,
+        last_seen=d.received_at,
+        count=1,
+        resolved=False,
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[
+                errors_for_people.c.store,
+                errors_for_people.c.kind,
+                errors_for_people.c.key,
+            ],
+            set_={"last_seen": stmt.excluded.last_seen, "count": errors_for_people.c.count + 1},
+        )
+    )
+
+
+class InboxUnavailable(Exception):
+    """The delivery could not be committed: the receiver answers 503 so Shopify retries."""
+
+
+class InboxWriter:
+    """Group commit: concurrent deliveries share one transaction, answered after it commits."""
+
+    def __init__(self, db: Database, *, max_batch: int = 500) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._pending: list[tuple[Delivery, asyncio.Future[bool]]] = []
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def submit(self, delivery: Delivery) -> bool:
+        """Store ``delivery``; ``True`` if new, ``False`` if a duplicate.  Raises
+        :class:`InboxUnavailable` when the state database cannot take it."""
+        if self._closed:
+            raise InboxUnavailable("the receiver is shutting down")
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="webhook-inbox-writer")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((delivery, future))
+        self._ready.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Delivery, asyncio.Future[bool]]]) -> None:
+        try:
+            async with self._db.begin() as conn:
+                new_ids = await store_deliveries(conn, [d for d, _f in batch])
+        except Exception as exc:
+            log.exception(
+                "storing %d webhook deliveries failed", len(batch), extra={"action": "inbox"}
+            )
+            for _d, future in batch:
+                if not future.done():
+                    future.set_exception(InboxUnavailable(f"{type(exc).__name__}: {exc}"))
+            return
+        claimed: set[str] = set()
+        for d, future in batch:
+            if future.done():
+                continue
+            # the first request of an id in this batch is the new one; repeats are duplicates
+            is_new = d.delivery_id in new_ids and d.delivery_id not in claimed
+            claimed.add(d.delivery_id)
+            future.set_result(is_new)
+
+    async def close(self) -> None:
+        """Write what is pending, then stop."""
+        self._closed = True
+        if self._pending:
+            batch, self._pending = self._pending, []
+            await self._write(batch)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class OdooTrigger:
+    """Marks the keys of an Odoo automation-rule webhook dirty (no inbox: Odoo sends no id)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def mark(self, dirty: DirtyKeys) -> int:
+        """Enqueue ``dirty`` in one transaction; returns how many keys."""
+        try:
+            async with self._db.begin() as conn:
+                return await _enqueue_dirty(conn, [dirty])
+        except Exception as exc:
+            log.exception("marking Odoo webhook keys dirty failed", extra={"action": "inbox"})
+            raise InboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def register_stores(db: Database, settings: Settings) -> None:
+    """Make sure every configured store has its row (the inbox and links refer to it)."""
+    now = utcnow()
+    async with db.begin() as conn:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        for s in settings.stores:
+            stmt = insert(stores).values(
+                handle=s.handle,
+                shop_domain=s.shop_domain,
+                api_version=s.api_version,
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+            )
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[stores.c.handle],
+                    set_={
+                        "shop_domain": stmt.excluded.shop_domain,
+                        "api_version": stmt.excluded.api_version,
+                        "updated_at": stmt.excluded.updated_at,
+                    },
+                )
+            )

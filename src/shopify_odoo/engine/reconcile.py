@@ -1,0 +1,497 @@
+"""The reconcile sweep: every linked product, both sides read in bulk, mismatches found.
+
+Shopify: one bulk operation per store (every variant with its levels, streamed, §c).  Odoo:
+``read_group`` snapshots per batch of products.  The sweep then plans batch by batch with the
+same pure planner as the stock worker, so a dry run shows exactly what the worker would write:
+
+* ``mode="dry_run"``: report only (``sync --dry-run``);
+* ``mode="enqueue"``: mark the stock key of every product with something to do dirty (the
+  periodic sweep of ``run``: the workers re-read and apply);
+* ``mode="apply"``: apply each batch's plan directly (``sync --apply``), writes batched per
+  store by 250 with ``changeFromQuantity``; stale answers re-queue their keys.
+
+Batches are scoped by product id and processed in order, so a sweep can resume after
+``start_after`` (the last product id a previous run reported).  ``progress(done, total)`` is
+called after every batch.
+
+Memory stays bounded by the batch, not the catalogue: the bulk answer is kept as one compact
+tuple per linked inventory item (the rest of each line is dropped while streaming), and only
+one batch's world and plan exist at a time.  In ``apply`` mode the plans of consecutive
+batches are merged until every store has a full call's worth of writes (250 quantities), and
+a writer task sends them while the next batches are read and planned, so the store's rate
+limit, not our reading, sets the pace.  The report keeps the figures of that write phase
+(points used, bucket credit at its start, restore rate) so a caller can compare the apply with
+the store's rate-limit bound.
+
+A complete sweep (no ``start_after``) records each swept store's ``stock_mismatches`` gauge:
+the levels found different (``dry_run`` / ``enqueue``), or those still different after the
+writes (``apply``).  In ``enqueue`` and ``apply`` mode, what the planner left alone for a
+reason a person must fix (an unmapped location, an untracked variant, a product that is not
+storable, an undefined or doubly counted pool) is listed for ``errors``: one problem per store,
+cause and location, naming an example SKU and Odoo product and the number of SKUs concerned;
+a later complete sweep that no longer meets it resolves it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from sqlalchemy import select
+
+from shopify_odoo.engine import metrics
+from shopify_odoo.engine.catalog import store_variants
+from shopify_odoo.engine.dirty import stock_key
+from shopify_odoo.engine.errors import record_problem, resolve_problem
+from shopify_odoo.engine.ledger_store import load_ledger
+from shopify_odoo.engine.runtime import Runtime
+from shopify_odoo.engine.stock import execute_plan, flush_adjustments
+from shopify_odoo.engine.stock_world import (
+    LinkRow,
+    WorldRead,
+    build_items,
+    load_links,
+    odoo_products,
+    odoo_rows,
+    order_cursors,
+)
+from shopify_odoo.odoo.stock import StockSnapshot, stock_snapshot
+from shopify_odoo.queue import enqueue_many
+from shopify_odoo.store.tables import errors_for_people
+from shopify_odoo.sync.ledger import Ledger
+from shopify_odoo.sync.model import Level, StockWorld
+from shopify_odoo.sync.stock import SHOPIFY_BATCH, Skip, SkipReason, StockPlan, plan_stock
+
+Mode = Literal["dry_run", "enqueue", "apply"]
+Progress = Callable[[int, int], None]
+
+#: problem kind of what the sweep left alone for a reason a person must fix
+CONFIG_KIND = "stock_config"
+#: skip reasons listed for a person (the others are the configuration working as meant)
+ACTIONABLE = frozenset(
+    {
+        SkipReason.NOT_STORABLE,
+        SkipReason.NOT_TRACKED,
+        SkipReason.UNMAPPED_LOCATION,
+        SkipReason.UNKNOWN_POOL,
+        SkipReason.SPLIT_TWICE,
+        SkipReason.COUNTED_TWICE,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRow:
+    """One level showing another figure than its target."""
+
+    store: str
+    sku: str
+    product_id: int
+    location: str
+    shown: int
+    target: int
+
+
+@dataclass
+class WritePhase:
+    """The ``apply`` writes of one store, for comparing them with its rate-limit bound."""
+
+    started: float = 0.0  # time.time() when the first write call of the store was sent
+    ended: float = 0.0
+    calls: int = 0
+    quantities: int = 0
+    points: float = 0.0  # GraphQL points the client spent meanwhile (Shopify's actual costs)
+    credit: float = 0.0  # points in the store's bucket when the phase started
+    restore_rate: float | None = None
+    bucket_size: float | None = None
+
+
+@dataclass
+class SweepReport:
+    mode: Mode
+    products: int = 0
+    levels: int = 0
+    mismatches: int = 0
+    oversold: int = 0
+    skipped: int = 0
+    writes_applied: int = 0
+    writes_stale: int = 0
+    writes_failed: int = 0
+    adjustments: int = 0
+    enqueued: int = 0
+    last_product_id: int | None = None
+    rows: list[SweepRow] = field(default_factory=list)
+    rows_dropped: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    by_store: dict[str, int] = field(default_factory=dict)
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    #: one example sentence per skip reason (what a person would do about it)
+    skip_examples: dict[str, str] = field(default_factory=dict)
+    write_phases: dict[str, WritePhase] = field(default_factory=dict)
+    #: (store, reason, location GID) → (first skip met, SKUs concerned), actionable reasons only
+    problems: dict[tuple[str, str, str], tuple[Skip, int]] = field(default_factory=dict)
+
+
+#: compact levels of one inventory item: (tracked, ((location GID, available), ...))
+ItemLevels = tuple[bool, tuple[tuple[str, int], ...]]
+#: store → inventory item GID → its levels
+ShopifyLevels = dict[str, dict[str, ItemLevels]]
+
+
+async def read_shopify_levels(
+    rt: Runtime,
+    wanted: dict[str, set[str]],
+    *,
+    poll_interval: float = 0.25,
+    wait_times: dict[str, float] | None = None,
+) -> ShopifyLevels:
+    """Levels of the wanted inventory items of each store, one bulk operation per store.
+
+    Only the wanted items are kept, as compact tuples (location GIDs interned), so memory
+    grows with the linked items, not with the size of the bulk answer.
+    """
+
+    async def one(store: str) -> dict[str, ItemLevels]:
+        items = wanted[store]
+        out: dict[str, ItemLevels] = {}
+        locations: dict[str, str] = {}
+        timings: dict[str, float] = {}
+        async for cv in store_variants(
+            rt.shop(store), poll_interval=poll_interval, timings=timings
+        ):
+            gid = cv.variant.inventory_item_gid
+            if gid in items:
+                levels = tuple((locations.setdefault(loc, loc), n) for loc, n in cv.levels)
+                out[gid] = (cv.variant.tracked, levels)
+        if wait_times is not None:
+            wait_times[store] = timings.get("bulk_wait", 0.0)
+        return out
+
+    stores = sorted(wanted)
+    answers = await asyncio.gather(*(one(s) for s in stores))
+    return dict(zip(stores, answers, strict=True))
+
+
+@dataclass
+class _Group:
+    """Plans of consecutive batches merged for one ``execute_plan`` (full write calls)."""
+
+    plans: list[StockPlan] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
+    product_of: dict[tuple[str, str], int] = field(default_factory=dict)
+    writes_by_store: dict[str, int] = field(default_factory=dict)
+
+    def add(self, plan: StockPlan, links: Sequence[LinkRow]) -> None:
+        # outcomes and skips are reported already; only what execute_plan needs is kept
+        self.plans.append(replace(plan, outcomes=(), skipped=()))
+        self.links.extend(links)
+        for lk in links:
+            self.product_of[(lk.store, lk.inventory_item_gid)] = lk.product_id
+        for w in plan.writes:
+            self.writes_by_store[w.store] = self.writes_by_store.get(w.store, 0) + 1
+
+    def full(self, size: int) -> bool:
+        """Every store has a full call, or the group is big enough to send anyway (a store
+        with little drift must not hold back the others' writes, nor grow the group)."""
+        counts = self.writes_by_store.values()
+        if not counts:
+            return False
+        return min(counts) >= size or max(counts) >= 8 * size or len(self.plans) >= 25
+
+    def merged(self) -> tuple[WorldRead, StockPlan]:
+        plan = StockPlan(
+            writes=tuple(w for p in self.plans for w in p.writes),
+            adjustments=tuple(a for p in self.plans for a in p.adjustments),
+            ledger_changes=tuple(c for p in self.plans for c in p.ledger_changes),
+            figures=tuple(f for p in self.plans for f in p.figures),
+        )
+        world = StockWorld(items=(), odoo=(), levels=(), order_cursors=())
+        read = WorldRead(world, Ledger(), tuple(self.links), self.product_of)
+        return read, plan
+
+
+async def sweep(
+    rt: Runtime,
+    *,
+    mode: Mode = "dry_run",
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    stores: Sequence[str] | None = None,
+    start_after: int | None = None,
+    max_rows: int = 10_000,
+    poll_interval: float = 0.25,
+    write_batch: int = SHOPIFY_BATCH,
+    prefetch: int = 3,
+) -> SweepReport:
+    report = SweepReport(mode)
+    if mode == "apply":
+        # Odoo adjustments a failed pass still owes land before the snapshots are read
+        await flush_adjustments(rt)
+    clock = time.perf_counter
+    t0 = clock()
+    topo = await rt.topology()
+    async with rt.db.connect() as conn:
+        links = await load_links(conn, None)
+        cursors_all = await order_cursors(conn, [s.handle for s in rt.settings.stores])
+    if stores is not None:
+        links = [lk for lk in links if lk.store in stores]
+    if start_after is not None:
+        links = [lk for lk in links if lk.product_id > start_after]
+    by_product: dict[int, list[LinkRow]] = {}
+    wanted: dict[str, set[str]] = {}
+    for lk in links:
+        by_product.setdefault(lk.product_id, []).append(lk)
+        wanted.setdefault(lk.store, set()).add(lk.inventory_item_gid)
+    del links
+    swept_stores = sorted(wanted)
+    product_ids = sorted(by_product)
+    read_at = rt.clock()  # bulk values are at least this fresh
+    chunks = [product_ids[i : i + batch_size] for i in range(0, len(product_ids), batch_size)]
+    # Odoo's first batches are read while Shopify runs the bulk operation (other processes)
+    odoo_reads = _OdooPrefetch(rt, topo.odoo_location_ids, chunks, ahead=prefetch)
+    try:
+        waits: dict[str, float] = {}
+        levels = await read_shopify_levels(
+            rt, wanted, poll_interval=poll_interval, wait_times=waits
+        )
+    except BaseException:
+        odoo_reads.cancel()
+        raise
+    del wanted
+    report.seconds["shopify_bulk"] = clock() - t0
+    # of which waiting for Shopify to finish the bulk operation (the longest store)
+    report.seconds["shopify_bulk_wait"] = max(waits.values(), default=0.0)
+    names = topo.location_names
+    t1 = clock()
+    odoo_time = plan_time = apply_time = 0.0
+    remaining_by_store: dict[str, int] = {}
+    writer = _Writer(rt, report, remaining_by_store) if mode == "apply" else None
+    group = _Group()
+    done = 0
+    for chunk in chunks:
+        ta = clock()
+        try:
+            products, snapshot = await odoo_reads.next()
+        except BaseException:
+            odoo_reads.cancel()
+            raise
+        async with rt.db.connect() as conn:
+            ledger = await load_ledger(conn, chunk)
+        tb = clock()
+        odoo_time += tb - ta
+        chunk_links = [lk for pid in chunk for lk in by_product.pop(pid)]
+        lv: list[Level] = []
+        tracked: dict[tuple[str, str], bool] = {}
+        for lk in chunk_links:
+            got = levels.get(lk.store, {}).pop(lk.inventory_item_gid, None)
+            if got is None:
+                continue
+            tracked[(lk.store, lk.inventory_item_gid)] = got[0]
+            for loc, avail in got[1]:
+                lv.append(Level(lk.store, lk.inventory_item_gid, loc, avail, read_at))
+        world = StockWorld(
+            items=build_items(chunk_links, products, tracked),
+            odoo=tuple(odoo_rows(snapshot, chunk)),
+            levels=tuple(lv),
+            order_cursors=cursors_all,
+        )
+        del snapshot, lv
+        plan = plan_stock(world, ledger, topo.policy)
+        tc = clock()
+        plan_time += tc - tb
+        report.products += len(world.items)
+        report.levels += len(world.levels)
+        report.oversold += plan.oversold
+        report.skipped += len(plan.skipped)
+        for skip in plan.skipped:
+            reason = skip.reason.value
+            report.skipped_by_reason[reason] = report.skipped_by_reason.get(reason, 0) + 1
+            report.skip_examples.setdefault(reason, skip.message)
+            if skip.reason in ACTIONABLE:
+                where = (skip.store, reason, skip.location_gid or "")
+                first, n = report.problems.get(where, (skip, 0))
+                report.problems[where] = (first, n + 1)
+        sku_of = {item.product_id: item.sku for item in world.items}
+        for o in plan.outcomes:
+            if o.diff == 0:
+                continue
+            report.mismatches += 1
+            report.by_store[o.key.store] = report.by_store.get(o.key.store, 0) + 1
+            if len(report.rows) < max_rows:
+                report.rows.append(
+                    SweepRow(
+                        o.key.store,
+                        sku_of.get(o.product_id, o.sku),
+                        o.product_id,
+                        names.get(o.key.store, {}).get(o.key.location_gid, o.key.location_gid),
+                        o.shown,
+                        o.target,
+                    )
+                )
+            else:
+                report.rows_dropped += 1
+        if writer is not None:
+            for o in plan.outcomes:
+                if o.diff != 0:
+                    remaining_by_store[o.key.store] = remaining_by_store.get(o.key.store, 0) + 1
+            if not plan.is_empty:
+                group.add(plan, chunk_links)
+                if group.full(write_batch):
+                    await writer.send(group)
+                    group = _Group()
+        elif mode == "enqueue" and not plan.is_empty:
+            dirty = sorted(
+                {w.product_id for w in plan.writes}
+                | {a.product_id for a in plan.adjustments}
+                | {o.product_id for o in plan.outcomes if o.diff}
+            )
+            async with rt.db.begin() as conn:
+                report.enqueued += await enqueue_many(conn, [stock_key(p) for p in dirty])
+        del world, plan, ledger
+        apply_time += clock() - tc
+        report.last_product_id = chunk[-1]
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(product_ids))
+    if writer is not None:
+        tw = clock()
+        if group.plans:
+            await writer.send(group)
+        await writer.close()
+        apply_time += clock() - tw
+    report.seconds.update(
+        odoo=odoo_time, plan=plan_time, apply=apply_time, batches=clock() - t1, total=clock() - t0
+    )
+    if mode != "dry_run":
+        await _list_problems(rt, report, complete=start_after is None and stores is None)
+    if start_after is None:
+        gauge = remaining_by_store if mode == "apply" else report.by_store
+        async with rt.db.begin() as conn:
+            for store in swept_stores:
+                value = max(0, gauge.get(store, 0))
+                await metrics.record(
+                    conn, metrics.STOCK_MISMATCHES, value, store=store, at=rt.clock()
+                )
+    return report
+
+
+class _OdooPrefetch:
+    """Odoo reads (products, stock snapshot) of the batches, up to ``ahead`` batches ahead."""
+
+    def __init__(
+        self, rt: Runtime, locations: Sequence[int], chunks: list[list[int]], *, ahead: int
+    ) -> None:
+        self.rt = rt
+        self.locations = list(locations)
+        self.chunks = iter(chunks)
+        self.tasks: list[asyncio.Task[tuple[dict[int, tuple[str, bool]], StockSnapshot]]] = []
+        for _ in range(max(1, ahead)):
+            self._schedule()
+
+    def _schedule(self) -> None:
+        chunk = next(self.chunks, None)
+        if chunk is not None:
+            self.tasks.append(asyncio.create_task(self._read(chunk)))
+
+    async def _read(self, chunk: list[int]) -> tuple[dict[int, tuple[str, bool]], StockSnapshot]:
+        products, snapshot = await asyncio.gather(
+            odoo_products(self.rt, chunk), stock_snapshot(self.rt.odoo, chunk, self.locations)
+        )
+        return products, snapshot
+
+    async def next(self) -> tuple[dict[int, tuple[str, bool]], StockSnapshot]:
+        task = self.tasks.pop(0)
+        self._schedule()
+        return await task
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+
+async def _list_problems(rt: Runtime, report: SweepReport, *, complete: bool) -> None:
+    """Record the actionable skips for ``errors``; a complete sweep resolves the rest."""
+    seen: set[tuple[str, str]] = set()
+    async with rt.db.begin() as conn:
+        for (store, reason, location), (skip, n) in sorted(report.problems.items()):
+            key = f"{reason}@{location or '-'}"
+            seen.add((store, key))
+            others = f"; {n - 1} other SKU(s) of this store have the same problem" if n > 1 else ""
+            await record_problem(
+                conn,
+                store=store,
+                kind=CONFIG_KIND,
+                key=key,
+                cause=reason,
+                message=f"{skip.message} (Odoo product {skip.product_id}){others}",
+                next_step="fix it as the message says; the next sweep (or "
+                '"shopify-odoo sync --apply") then syncs these SKUs and closes this problem',
+            )
+        if complete:
+            e = errors_for_people.c
+            rows = await conn.execute(
+                select(e.store, e.key).where(e.kind == CONFIG_KIND, e.resolved.is_(False))
+            )
+            for store, key in rows.all():
+                if (store, key) not in seen:
+                    await resolve_problem(conn, store=store, kind=CONFIG_KIND, key=key)
+
+
+class _Writer:
+    """Applies merged plans one after the other while the caller reads the next batches."""
+
+    def __init__(self, rt: Runtime, report: SweepReport, remaining: dict[str, int]) -> None:
+        self.rt = rt
+        self.report = report
+        self.remaining = remaining
+        self.queue: asyncio.Queue[_Group | None] = asyncio.Queue(maxsize=1)
+        self._points0: dict[str, float] = {}
+        self.task = asyncio.create_task(self._run())
+
+    async def send(self, group: _Group) -> None:
+        if self.task.done():
+            self.task.result()  # raises the writer's error here
+        await self.queue.put(group)
+
+    async def close(self) -> None:
+        await self.queue.put(None)
+        await self.task
+
+    async def _run(self) -> None:
+        while (group := await self.queue.get()) is not None:
+            read, plan = group.merged()
+            stores = sorted(group.writes_by_store)
+            for store in stores:
+                await self._phase_start(store)
+            result = await execute_plan(self.rt, read, plan)
+            now = time.time()
+            for store in stores:
+                phase = self.report.write_phases[store]
+                phase.ended = now
+                phase.quantities += group.writes_by_store[store]
+                phase.calls += -(-group.writes_by_store[store] // SHOPIFY_BATCH)
+                phase.points = self.rt.shop(store).budget.points_used - self._points0[store]
+            r = self.report
+            r.writes_applied += result.writes_applied
+            r.writes_stale += result.writes_stale
+            r.writes_failed += result.writes_failed
+            r.adjustments += result.adjustments
+            if not (result.writes_stale or result.writes_failed or result.requeued):
+                for store, n in group.writes_by_store.items():
+                    self.remaining[store] = self.remaining.get(store, 0) - n
+
+    async def _phase_start(self, store: str) -> None:
+        if store in self.report.write_phases:
+            return
+        budget = self.rt.shop(store).budget
+        state = await budget.state()
+        self._points0[store] = budget.points_used
+        self.report.write_phases[store] = WritePhase(
+            started=time.time(),
+            credit=await budget.level(),
+            restore_rate=state.restore_rate,
+            bucket_size=state.maximum,
+        )

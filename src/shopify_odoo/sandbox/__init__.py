@@ -1,0 +1,1 @@
+"""Local Shopify and Odoo servers for tests and the demo; never imported by product code."""

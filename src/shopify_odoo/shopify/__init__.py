@@ -1,0 +1,1 @@
+"""Shopify Admin GraphQL client, cost-aware rate limiter, bulk operations, webhooks."""

@@ -1,0 +1,1 @@
+"""Pure planners and policies: no I/O, no clock, no async."""

@@ -1,0 +1,1 @@
+"""Webhook receiver, dashboard, health and metrics endpoints."""

@@ -1,0 +1,30 @@
+"""A freshly upgraded state database per worker test, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from shopify_odoo.store import migrate
+from shopify_odoo.store.database import Database, open_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    server, schema = request.getfixturevalue("pg_schema")
+    return f"{server}?schema={schema}"
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    url = db_url
+    await migrate.upgrade(url)
+    database = await open_database(url, pool_size=10)
+    try:
+        yield database
+    finally:
+        await database.dispose()
