@@ -34,6 +34,7 @@ In flight, per (product, pool), for one order:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -65,9 +66,26 @@ class ShopifyOrderSeen:
     placed_at: datetime
     lines: tuple[OrderLine, ...]
     cancelled: bool = False
+    #: a digest of the *whole* order's lines, kept when the observation is split per product
+    #: (``engine/ledger_store.py``), so two observations with the same ``updated_at`` (Shopify
+    #: writes whole seconds) are ordered the same way per product as for the whole order
+    digest: str = ""
 
-    def _rank(self) -> tuple[datetime, bool, tuple[OrderLine, ...], datetime]:
-        return (self.updated_at, self.cancelled, tuple(sorted(self.lines)), self.placed_at)
+    def whole_digest(self) -> str:
+        """The digest of the whole order's lines (computed when this is the whole order)."""
+        if self.digest:
+            return self.digest
+        text = repr(tuple(sorted(self.lines)))
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    def _rank(self) -> tuple[datetime, bool, str, tuple[OrderLine, ...], datetime]:
+        return (
+            self.updated_at,
+            self.cancelled,
+            self.whole_digest(),
+            tuple(sorted(self.lines)),
+            self.placed_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
