@@ -4,7 +4,8 @@
 
 * the handler: the registry's dispatch (``stock``, ``order``, ``links``, ``odoo_poll``, and
   whatever the orders flow registers), wrapped so terminal errors are listed for people and
-  resolved when the key later succeeds (:func:`engine.problems.with_problems`);
+  resolved when the key later succeeds (:func:`engine.problems.with_problems`), plus the
+  worker's dead-letter hook that lists jobs whose worker died on their last attempt;
 * the loops: the Odoo change poll (marks ``("odoo_poll", "now")`` dirty every
   ``sync.odoo_poll_interval``: a queue job, so with several processes only one polls at a
   time), the Shopify order poll, and the periodic reconcile sweep (every
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from shopify_odoo.engine import metrics
 from shopify_odoo.engine.dirty import ODOO_POLL, stock_key
 from shopify_odoo.engine.order_poller import order_poll_loop
-from shopify_odoo.engine.problems import with_problems
+from shopify_odoo.engine.problems import problem_handling
 from shopify_odoo.engine.registry import Registry, default_registry
 from shopify_odoo.engine.runner import EngineParts, Loop
 from shopify_odoo.engine.runtime import Runtime
@@ -143,6 +144,7 @@ def engine_parts(
 ) -> EngineParts:
     """Handler and loops of the engine for ``rt`` (``loops=False``: a queue-only worker)."""
     reg = registry or default_registry(rt)
-    handler = with_problems(rt.db, reg.dispatch, [s.handle for s in rt.settings.stores])
+    handles = [s.handle for s in rt.settings.stores]
+    handler, on_dead = problem_handling(rt.db, reg.dispatch, handles)
     parts_loops = [*engine_loops(rt), *extra_loops] if loops else []
-    return EngineParts(handler=handler, loops=parts_loops, close=rt.aclose)
+    return EngineParts(handler=handler, loops=parts_loops, close=rt.aclose, on_dead=on_dead)

@@ -7,8 +7,11 @@ when the same key later succeeds.
 
 :func:`with_problems` wraps a job handler: a :class:`TerminalError` is recorded here (and
 still raised, so the queue parks the job in its dead letters), a success resolves the key's
-open row.  :func:`reprocess` gives parked work a fresh start: the dead job is revived and the
-key is enqueued again; a webhook kept as unparseable is parsed again with the current code.
+open row.  A job whose worker died on its last allowed attempt never reaches the handler
+again: the queue's reaper moves it to the dead letters and :func:`dead_letter_recorder`
+records it here, in the reaper's transaction.  :func:`reprocess` gives parked work a fresh
+start: the dead job is revived and the key is enqueued again; a webhook kept as unparseable
+is parsed again with the current code.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopify_odoo.engine.dirty import DirtyKeys, shopify_dirty
 from shopify_odoo.errors import TerminalError
-from shopify_odoo.queue import Handler, Lease, enqueue_many
+from shopify_odoo.queue import Abandoned, DeadLetterHook, Handler, Lease, enqueue_many
 from shopify_odoo.queue.model import JobState
 from shopify_odoo.shopify.webhook_events import WebhookPayloadError
 from shopify_odoo.shopify.webhooks import parse_webhook
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: the problem kind of a webhook delivery kept as unparseable (key: its webhook id)
 WEBHOOK_KIND = "webhook"
+#: the cause of a job moved to the dead letters because its worker stopped on the last attempt
+WORKER_STOPPED = "worker_stopped"
 #: re-run hooks per job kind: ``async (conn, store, key) -> None`` (the orders flow adds one)
 ReprocessHook = Callable[[AsyncConnection, str, str], Awaitable[None]]
 REPROCESS_HOOKS: dict[str, ReprocessHook] = {}
@@ -251,6 +256,10 @@ class _OpenKeys:
             self._read_at = time.monotonic()
         return self._keys
 
+    def add(self, identity: tuple[str, str]) -> None:
+        """Known open now (recorded by this process), before the next re-read."""
+        self._keys.add(identity)
+
 
 async def _record_dead_letter(
     db: Database, lease: Lease, exc: Exception, handles: Sequence[str]
@@ -287,10 +296,84 @@ async def _record_dead_letter(
         )
 
 
+def abandoned_problem(job: Abandoned) -> tuple[str, str]:
+    """Message and next step for a job whose lease expired on its last allowed attempt."""
+    times = "once" if job.abandoned == 1 else f"{job.abandoned} times"
+    message = (
+        f"{job.kind} job {job.job_id} for {job.key} was abandoned {times} by a worker that "
+        f"stopped (crash or kill) or hung while running it; its lease expired at "
+        f"{job.expired_at:%Y-%m-%d %H:%M:%S} UTC on attempt {job.attempt} of "
+        f"{job.max_attempts}, its last, so it was moved to the dead letters and will not run "
+        "again by itself"
+    )
+    next_step = (
+        "check the worker logs around that time for what stopped it (out of memory, a kill, "
+        f'a restart, a hang on this key), then run "shopify-odoo jobs retry {job.job_id}" '
+        '(or "shopify-odoo reprocess")'
+    )
+    return message, next_step
+
+
+def dead_letter_recorder(
+    handles: Sequence[str], on_recorded: Callable[[tuple[str, str]], None] | None = None
+) -> DeadLetterHook:
+    """The queue reaper's hook: each job moved to the dead letters by lease expiry becomes an
+    error for people (cause ``worker_stopped``), in the reaper's own transaction, so exactly
+    once.  A failure to record is logged and does not hold back the reaping (a savepoint)."""
+
+    async def record(conn: AsyncConnection, dead: Sequence[Abandoned]) -> None:
+        for job in dead:
+            message, next_step = abandoned_problem(job)
+            log.error(message, extra={"action": "reap", "job": job.job_id})
+            try:
+                async with conn.begin_nested():
+                    await record_problem(
+                        conn,
+                        store=store_of_key(job.key, handles),
+                        kind=job.kind,
+                        key=job.key,
+                        cause=WORKER_STOPPED,
+                        message=message,
+                        next_step=next_step,
+                    )
+            except Exception:
+                log.exception(
+                    "could not record dead job %s (%s %s) for a person; it is still listed by "
+                    '"shopify-odoo jobs list --state dead"',
+                    job.job_id,
+                    job.kind,
+                    job.key,
+                    extra={"action": "problems", "job": job.job_id},
+                )
+                continue
+            if on_recorded is not None:
+                on_recorded((job.kind, job.key))
+
+    return record
+
+
+def problem_handling(
+    db: Database, handler: Handler, handles: Sequence[str]
+) -> tuple[Handler, DeadLetterHook]:
+    """:func:`with_problems` around ``handler`` and the matching :func:`dead_letter_recorder`
+    for the worker (``Worker(on_dead=...)``), sharing what they know of open problems: a key
+    recorded by the reaper is resolved by its next success."""
+    open_keys = _OpenKeys(db)
+    return (
+        _with_problems(db, handler, handles, open_keys),
+        dead_letter_recorder(handles, open_keys.add),
+    )
+
+
 def with_problems(db: Database, handler: Handler, handles: Sequence[str]) -> Handler:
     """``handler`` that records terminal errors for people (and the last failed attempt of a
     job that goes to the dead letters), and resolves them on success."""
-    open_keys = _OpenKeys(db)
+    return _with_problems(db, handler, handles, _OpenKeys(db))
+
+
+def _with_problems(
+    db: Database, handler: Handler, handles: Sequence[str], open_keys: _OpenKeys
+) -> Handler:
 
     async def run(lease: Lease) -> None:
         identity = (lease.kind, lease.key)

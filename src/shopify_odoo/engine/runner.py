@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from shopify_odoo.errors import ConfigError
-from shopify_odoo.queue import Handler, Worker, WorkerStats
+from shopify_odoo.queue import DeadLetterHook, Handler, Worker, WorkerStats
 from shopify_odoo.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class EngineParts:
     loops: Sequence[tuple[str, Loop]] = ()
     #: awaited once everything has stopped (close clients, flush batchers)
     close: Callable[[], Awaitable[None]] | None = None
+    #: jobs the reaper moved to the dead letters (their worker died on the last attempt)
+    on_dead: DeadLetterHook | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ async def run_process(
     worker = Worker(
         db,
         parts.handler,
+        on_dead=parts.on_dead,
         concurrency=options.concurrency,
         grace=options.grace,
         poll_interval=options.poll_interval,

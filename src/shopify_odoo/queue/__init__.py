@@ -15,13 +15,23 @@ from shopify_odoo.queue.admin import (
 )
 from shopify_odoo.queue.enqueue import enqueue, enqueue_many
 from shopify_odoo.queue.finish import complete_many, extend_leases, fail, release_many
-from shopify_odoo.queue.lease import lease_many, next_due, reap_expired
-from shopify_odoo.queue.model import DEFAULT_LANE, Job, JobState, Lease, Outcome, QueueStats
+from shopify_odoo.queue.lease import DeadLetterHook, lease_many, next_due, reap_expired
+from shopify_odoo.queue.model import (
+    DEFAULT_LANE,
+    Abandoned,
+    Job,
+    JobState,
+    Lease,
+    Outcome,
+    QueueStats,
+)
 from shopify_odoo.queue.policy import RetryPolicy, backoff_delay, coalesce, retry_decision
 from shopify_odoo.queue.worker import Handler, Worker, WorkerStats, run_workers
 
 __all__ = [
     "DEFAULT_LANE",
+    "Abandoned",
+    "DeadLetterHook",
     "Handler",
     "Job",
     "JobState",

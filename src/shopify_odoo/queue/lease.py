@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, case, func, insert, select, text, union_all, u
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopify_odoo.queue.enqueue import enqueue, mark_wake
-from shopify_odoo.queue.model import JobState, Lease, Outcome
+from shopify_odoo.queue.model import Abandoned, JobState, Lease, Outcome
 from shopify_odoo.store.tables import attempts, jobs, queue_lanes
 from shopify_odoo.store.types import UtcDateTime, utcnow
 
@@ -215,13 +215,24 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+#: called inside the reaper's transaction with the jobs it moved to the dead letters
+DeadLetterHook = Callable[[AsyncConnection, Sequence[Abandoned]], Awaitable[None]]
+
+
 async def reap_expired(
-    conn: AsyncConnection, *, now: datetime | None = None, limit: int = 500
+    conn: AsyncConnection,
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+    on_dead: DeadLetterHook | None = None,
 ) -> int:
     """Take back jobs whose lease expired (their worker died or hung).
 
     They become pending again, due at once; a job that already used all its attempts this way
-    goes to the dead letters instead, so a job that kills its worker cannot loop for ever.
+    goes to the dead letters instead, so a job that kills its worker cannot loop for ever.  No
+    handler sees such a job fail, so ``on_dead`` is told about it here, in this transaction: a
+    row is reaped by one transaction only (``SKIP LOCKED`` / SQLite's write lock, and the
+    update re-checks the state), so the hook runs exactly once per dead letter.
     """
     now = now or utcnow()
     j = jobs.c
@@ -236,6 +247,8 @@ async def reap_expired(
             j.priority,
             j.rerun,
             j.rerun_priority,
+            j.lease_expires_at,
+            j.created_at,
         )
         .where(j.state == JobState.RUNNING.value, j.lease_expires_at < now)
         .order_by(j.lease_expires_at)
@@ -247,6 +260,8 @@ async def reap_expired(
     if not rows:
         return 0
     ledger: list[dict[str, Any]] = []
+    reaped: list[Any] = []
+    dead_rows: list[Any] = []
     for row in rows:
         message = (
             f"lease expired during attempt {row.attempts}: the worker stopped, was killed or "
@@ -272,11 +287,17 @@ async def reap_expired(
                 "rerun_not_before": None,
                 "rerun_priority": None,
             }
-        await conn.execute(
+        updated = await conn.execute(
             update(jobs)
             .where(j.id == row.id, j.state == JobState.RUNNING.value, j.lease_expires_at < now)
             .values(**values)
+            .returning(j.id)
         )
+        if updated.first() is None:
+            continue  # taken back (or finished) by someone else meanwhile
+        reaped.append(row)
+        if dead:
+            dead_rows.append(row)
         if dead and row.rerun:
             await enqueue(
                 conn,
@@ -299,7 +320,51 @@ async def reap_expired(
                 "at": now,
             }
         )
+    if not reaped:
+        return 0
+    if dead_rows and on_dead is not None:
+        counts = await _lease_expiries(conn, dead_rows)
+        await on_dead(
+            conn,
+            [
+                Abandoned(
+                    job_id=row.id,
+                    kind=row.kind,
+                    key=row.key,
+                    lane=row.lane,
+                    attempt=row.attempts,
+                    max_attempts=row.max_attempts,
+                    abandoned=counts.get(row.id, 0) + 1,
+                    expired_at=row.lease_expires_at,
+                )
+                for row in dead_rows
+            ],
+        )
     await conn.execute(insert(attempts), ledger)
-    for lane in {row.lane for row in rows}:
+    for lane in {row.lane for row in reaped}:
         await mark_wake(conn, lane)
-    return len(rows)
+    return len(reaped)
+
+
+async def _lease_expiries(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, int]:
+    """Earlier attempts of these jobs that ended by lease expiry, in the job's present life
+    (since it was created, and since it last succeeded or was revived from the dead letters)."""
+    a = attempts.c
+    created = {row.id: row.created_at for row in rows}
+    history = await conn.execute(
+        select(a.job_id, a.outcome, a.at)
+        .where(
+            a.job_id.in_(list(created)),
+            a.outcome.in_([Outcome.DONE.value, Outcome.DEAD.value, Outcome.LEASE_EXPIRED.value]),
+        )
+        .order_by(a.id)
+    )
+    counts: dict[int, int] = {}
+    for job_id, outcome, when in history:
+        if when < created[job_id]:
+            continue  # a ledger row of an earlier job that had the same id (SQLite reuses ids)
+        if outcome != Outcome.LEASE_EXPIRED.value:
+            counts[job_id] = 0
+        else:
+            counts[job_id] = counts.get(job_id, 0) + 1
+    return counts

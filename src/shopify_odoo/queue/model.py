@@ -70,6 +70,24 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A job the reaper moved to the dead letters: its lease expired on its last allowed
+    attempt (the worker running it stopped, was killed or hung), so no handler saw it fail."""
+
+    job_id: int
+    kind: str
+    key: str
+    lane: str
+    #: the attempt that was abandoned (its last allowed one)
+    attempt: int
+    max_attempts: int
+    #: how many attempts in this job's life ended by lease expiry, this one included
+    abandoned: int
+    #: when the lease of that attempt expired
+    expired_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LaneCount:
     lane: str
     state: JobState

@@ -30,7 +30,13 @@ from typing import Literal
 
 from shopify_odoo.errors import TerminalError, TransientError
 from shopify_odoo.queue.finish import complete_many, extend_leases, fail, release_many
-from shopify_odoo.queue.lease import lease_many, new_token, next_due, reap_expired
+from shopify_odoo.queue.lease import (
+    DeadLetterHook,
+    lease_many,
+    new_token,
+    next_due,
+    reap_expired,
+)
 from shopify_odoo.queue.model import Lease
 from shopify_odoo.queue.policy import Dead, RetryPolicy
 from shopify_odoo.queue.wake import Waker
@@ -83,6 +89,8 @@ class Worker:
     flush_attempts: int = 4
     #: seconds before the second try; doubled for each further one
     flush_backoff: float = 0.2
+    #: told (in the reaper's transaction) about jobs whose lease expired on their last attempt
+    on_dead: DeadLetterHook | None = None
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -168,7 +176,7 @@ class Worker:
         if time.monotonic() >= self._next_reap:
             self._next_reap = time.monotonic() + self._reap_every
             async with self.db.begin() as conn:
-                await reap_expired(conn, now=now)
+                await reap_expired(conn, now=now, on_dead=self.on_dead)
         # one statement: autocommit on PostgreSQL saves the BEGIN and COMMIT round trips
         async with self.db.single() as conn:
             leases = await lease_many(conn, limit, ttl=self.lease_ttl, now=now)
