@@ -257,17 +257,51 @@ async def create_fulfillments(shop: ShopifyClient, create: CreateFulfillment) ->
 
 
 async def validate_delivery(odoo: OdooClient, validate: ValidateDelivery) -> None:
-    """Set the done quantities Shopify reported (17+: ``quantity`` + ``picked``; 16:
-    ``quantity_done``, §3.5) and validate (§3.7), keeping a backorder for the rest."""
+    """Set the done quantities Shopify reported (17+: ``quantity`` + ``picked`` on the moves;
+    16: ``qty_done`` on the move lines, §3.5 and the §3.7 recipe) and validate (§3.7), keeping
+    a backorder for the rest."""
     caps = await odoo.connect()
-    for move_id, qty in validate.quantities:
-        vals: dict[str, Any] = (
-            {"quantity": float(qty), "picked": True}
-            if caps.move_picked_flag
-            else {"quantity_done": float(qty)}
-        )
-        await odoo.write("stock.move", [move_id], vals)
+    if caps.move_picked_flag:
+        for move_id, qty in validate.quantities:
+            await odoo.write("stock.move", [move_id], {"quantity": float(qty), "picked": True})
+    else:
+        await _set_done_on_move_lines(odoo, validate.quantities)
     await validate_pickings(odoo, [validate.picking_id], backorder=validate.backorder)
+
+
+async def _set_done_on_move_lines(
+    odoo: OdooClient, quantities: Sequence[tuple[int, Decimal]]
+) -> None:
+    """16: a move's ``quantity_done`` cannot be written when the move has several move lines
+    (stock reserved from several quants: "Cannot set the done quantity from this stock move,
+    work directly with the move lines"), so the done quantity goes on the lines, each up to
+    what it reserved, the last line taking the rest.  A move without lines (nothing reserved)
+    gets its ``quantity_done``: 16's inverse creates the line."""
+    caps = await odoo.connect()
+    reserved_field = caps.move_line_reserved_field
+    lines = await odoo.search_read(
+        "stock.move.line",
+        [("move_id", "in", sorted({move_id for move_id, _qty in quantities}))],
+        ["id", "move_id", reserved_field],
+        order="id",
+    )
+    lines_of: dict[int, list[Mapping[str, Any]]] = {}
+    for line in lines:
+        lines_of.setdefault(m2o_id(line.get("move_id")) or 0, []).append(line)
+    by_value: dict[Decimal, list[int]] = {}
+    for move_id, qty in quantities:
+        own = lines_of.get(move_id, [])
+        if not own:
+            await odoo.write("stock.move", [move_id], {"quantity_done": float(qty)})
+            continue
+        rest = Decimal(qty)
+        for position, own_line in enumerate(own):
+            reserved = Decimal(str(own_line.get(reserved_field) or 0))
+            share = rest if position == len(own) - 1 else min(rest, max(reserved, Decimal(0)))
+            by_value.setdefault(share, []).append(int(own_line["id"]))
+            rest -= share
+    for value, ids in sorted(by_value.items()):
+        await odoo.write("stock.move.line", ids, {"qty_done": float(value)})
 
 
 async def apply_plan(

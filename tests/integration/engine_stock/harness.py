@@ -143,6 +143,7 @@ async def inprocess_engine(
     scenario: str = "small",
     seed: int = 0,
     clock: Any = None,
+    odoo_version: str = "17.0",
     **options: Any,
 ) -> AsyncIterator[Engine]:
     world = World(clock=clock, seed=seed)
@@ -153,7 +154,7 @@ async def inprocess_engine(
         world.seed_catalogue(store, scenario)  # type: ignore[arg-type]
         store.base_url = f"http://shop{i + 1}.sandbox.test"
         transports[store.handle] = httpx.ASGITransport(app=store_app(world, store))
-    oworld = build_world("17.0", scenario, seed)  # type: ignore[arg-type]
+    oworld = build_world(odoo_version, scenario, seed)  # type: ignore[arg-type]
     handle = OdooSandbox(world=oworld, seed=seed)
     handle.url = "http://odoo.sandbox.test"
     odoo_transport = httpx.ASGITransport(app=build_app(handle, scenario))  # type: ignore[arg-type]

@@ -116,12 +116,16 @@ async def order_engine(
     stores: int = 1,
     seed: int = 0,
     fulfilled_by: dict[str, str] | None = None,
+    odoo_version: str = "17.0",
     **order_options: Any,
 ) -> AsyncIterator[OrderEngine]:
     factory = loopback_engine if loopback else inprocess_engine
     kwargs: dict[str, Any] = {"stores": stores}
     if not loopback:
         kwargs["seed"] = seed
+        kwargs["odoo_version"] = odoo_version
+    elif odoo_version != "17.0":
+        raise ValueError("the loopback engine runs the Odoo 17.0 sandbox only")
     async with factory(tmp_path, **kwargs) as engine:
         rt = engine.rt
         products = await _service_products(rt)

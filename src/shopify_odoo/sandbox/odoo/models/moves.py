@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..errors import UserError
 from ..fields import boolean, char, datetime, float_, many2one, one2many, selection
 from ..orm import Model
 from ..world import Env
@@ -96,9 +97,25 @@ class StockMove(Model):
         qty_key = "quantity" if env.profile.move_picked else "quantity_done"
         if qty_key in vals:  # inverse: distribute over the move lines
             total = float(vals.pop(qty_key) or 0.0)
+            if not env.profile.move_picked:
+                self._check_quantity_done_set(env, ids, total)
             for rid in ids:
                 self._set_line_qty(env, rid, total)
         return vals
+
+    def _check_quantity_done_set(self, env: Env, ids: list[int], total: float) -> None:
+        """16's ``_quantity_done_set`` (stock/models/stock_move.py): a move with one move line
+        passes the value on, one with none gets a line, one with several refuses any other
+        value than their sum; hence the §3.7 recipe "16: set ``qty_done`` on move lines"."""
+        lines = env["stock.move.line"]
+        for rid in ids:
+            if len(lines.table.ids_where("move_id", rid)) > 1 and (
+                abs(self.done_quantity(env, rid) - total) > 1e-9
+            ):
+                raise UserError(
+                    "Cannot set the done quantity from this stock move, work directly with the "
+                    "move lines."
+                )
 
     def _line_qty_key(self, env: Env) -> str:
         return "quantity" if env.profile.move_picked else "qty_done"
