@@ -10,11 +10,17 @@ Part of the order key's pass (DESIGN.md §2: one key, both sides read, a pure pl
   sets the done quantities on the open delivery of the mapped warehouse and validates it
   (Odoo fact sheet §3.7 recipe, :func:`shopify_odoo.odoo.sales.validate_pickings`).
 
-Never twice: :func:`shopify_odoo.sync.fulfillment.plan_fulfillments` is level-triggered (units
-Shopify already shows as fulfilled cover the oldest done deliveries), so a crash between the
-``fulfillmentCreate`` and our commit, a duplicate webhook or a second worker plans nothing new.
-The pickings reflected are recorded on the order link (``order_links.pickings``) so later
-passes skip them without re-planning.
+Never twice: ``fulfillmentCreate`` takes no idempotency key in 2026-04 (``@idempotent`` works
+only on mutations whose description says so, fact sheet §a.6; its description does not), so
+safety rests on reading before creating.  :func:`shopify_odoo.sync.fulfillment.plan_fulfillments`
+is level-triggered (units Shopify already shows as fulfilled cover the oldest done deliveries, on
+the order read at the start of the pass), so a crash between the ``fulfillmentCreate`` and our
+commit, a lost answer, a duplicate webhook or a later pass plans nothing new.  And right before
+each ``fulfillmentCreate`` the fulfillment order is read again (:func:`check_unchanged`): when
+its lines' remaining quantities are no longer what the plan was made from (another pass that
+outlived its lease, a person or an app fulfilled meanwhile), nothing is sent and the order is
+planned again from a fresh read.  The pickings reflected are recorded on the order link
+(``order_links.pickings``) so later passes skip them without re-planning.
 
 What marks an order key dirty for this: the Odoo picking poll (:mod:`engine.order_poller`,
 done deliveries since its cursor → their orders) and Shopify's ``fulfillments/*`` webhooks.
@@ -32,14 +38,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopify_odoo.engine.order_reads import FetchedOrder
-from shopify_odoo.errors import ShopifyOdooError, TerminalError
+from shopify_odoo.errors import ShopifyOdooError, TerminalError, TransientError
 from shopify_odoo.odoo import OdooClient
 from shopify_odoo.odoo.records import m2o_id, text
 from shopify_odoo.odoo.sales import validate_pickings
 from shopify_odoo.shopify.admin import FulfillmentLine, FulfillmentRequest
 from shopify_odoo.shopify.client import ShopifyClient
+from shopify_odoo.shopify.limiter import Priority
 from shopify_odoo.store.tables import order_links
 from shopify_odoo.sync.fulfillment import (
+    FULFILLABLE,
     CarrierMapping,
     CreateFulfillment,
     DeliveryMove,
@@ -49,7 +57,7 @@ from shopify_odoo.sync.fulfillment import (
     ValidateDelivery,
     plan_fulfillments,
 )
-from shopify_odoo.sync.order_model import LocationRoute, Problem
+from shopify_odoo.sync.order_model import LocationRoute, Problem, ShopifyOrder
 
 log = logging.getLogger(__name__)
 
@@ -234,12 +242,64 @@ def plan_for(
     return plan_fulfillments(state, target.routes, target.carriers, target.notify_customer)
 
 
-async def create_fulfillments(shop: ShopifyClient, create: CreateFulfillment) -> list[str]:
+class FulfillmentOrderChanged(TransientError):
+    """A fulfillment order is no longer what the plan was made from: nothing was sent."""
+
+
+def expected_remaining(order: ShopifyOrder) -> dict[str, int]:
+    """What each fulfillment order line has left to fulfil, as the pass read it."""
+    return {
+        line.id: line.remaining_quantity for fo in order.fulfillment_orders for line in fo.lines
+    }
+
+
+async def check_unchanged(
+    shop: ShopifyClient, order: ShopifyOrder, fo_id: str, expected: Mapping[str, int]
+) -> None:
+    """Search before create: read the fulfillment order now and refuse to go on when its
+    status or the remaining quantity of one of its lines differs from ``expected``."""
+    data = await shop.execute("fulfillment_order_lines", {"id": fo_id}, priority=Priority.REALTIME)
+    raw = data.get("fulfillmentOrder")
+    now: dict[str, int] = {}
+    status = None
+    if isinstance(raw, Mapping):
+        status = raw.get("status")
+        for node in (raw.get("lineItems") or {}).get("nodes") or []:
+            now[str(node["id"])] = int(node.get("remainingQuantity") or 0)
+    fo = next((f for f in order.fulfillment_orders if f.id == fo_id), None)
+    lines = [line.id for line in fo.lines] if fo is not None else []
+    changed = [
+        f"{line_id}: {expected.get(line_id)} -> {now.get(line_id)}"
+        for line_id in lines
+        if now.get(line_id) != expected.get(line_id)
+    ]
+    if status in FULFILLABLE and not changed:
+        return
+    what = f"status {status}" if status not in FULFILLABLE else "remaining " + ", ".join(changed)
+    raise FulfillmentOrderChanged(
+        f"store {order.store}, order {order.name}: fulfillment order {fo_id} changed since this "
+        f"pass read the order ({what}): a fulfillment was made meanwhile (another pass, a person "
+        "or an app), so nothing was sent; the order is planned again from a fresh read",
+        cause="fulfillment_order_changed",
+        hint="nothing to do: the order is retried by itself",
+    )
+
+
+async def create_fulfillments(
+    shop: ShopifyClient,
+    create: CreateFulfillment,
+    order: ShopifyOrder | None = None,
+    expected: dict[str, int] | None = None,
+) -> list[str]:
     """One ``fulfillmentCreate`` per fulfillment order of ``create`` (same order, same
-    location: §e.2), with the delivery's tracking."""
+    location: §e.2), with the delivery's tracking.  With ``order`` and ``expected`` (the
+    remaining quantities the plan was made from), each fulfillment order is read first
+    (:func:`check_unchanged`) and ``expected`` follows what this pass fulfils."""
     made: list[str] = []
     tracking = create.tracking
     for group in create.line_items_by_fulfillment_order:
+        if order is not None and expected is not None:
+            await check_unchanged(shop, order, group.fulfillment_order_id, expected)
         request = FulfillmentRequest(
             fulfillment_order_id=group.fulfillment_order_id,
             lines=tuple(
@@ -253,6 +313,15 @@ async def create_fulfillments(shop: ShopifyClient, create: CreateFulfillment) ->
         )
         fulfillment = await shop.create_fulfillment(request)
         made.append(fulfillment.id)
+        if expected is not None:
+            if group.lines:
+                for line in group.lines:
+                    line_id = line.fulfillment_order_line_id
+                    expected[line_id] = expected.get(line_id, 0) - line.quantity
+            elif order is not None:  # no lines: the whole fulfillment order (§e.2)
+                for fo in order.fulfillment_orders:
+                    if fo.id == group.fulfillment_order_id:
+                        expected.update({line.id: 0 for line in fo.lines})
     return made
 
 
@@ -314,9 +383,10 @@ async def apply_plan(
     order = target.fetched.order
     for warning in plan.warnings:
         log.warning(warning, extra={"action": "fulfillment", "store": order.store})
+    expected = expected_remaining(order)
     try:
         for create in plan.creates:
-            outcome.created.extend(await create_fulfillments(shop, create))
+            outcome.created.extend(await create_fulfillments(shop, create, order, expected))
         # a delivery split over several locations is recorded once every part is sent
         record_pickings.extend(sorted({c.picking_id for c in plan.creates}))
         for validate in plan.validates:
