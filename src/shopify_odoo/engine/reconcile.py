@@ -43,7 +43,7 @@ from typing import Literal
 from sqlalchemy import select
 
 from shopify_odoo.engine import metrics
-from shopify_odoo.engine.catalog import store_variants
+from shopify_odoo.engine.catalog import BULK_POLL_ATTEMPTS, VARIANTS_BULK_QUERY
 from shopify_odoo.engine.dirty import stock_key
 from shopify_odoo.engine.errors import record_problem, resolve_problem
 from shopify_odoo.engine.ledger_store import load_ledger
@@ -58,14 +58,19 @@ from shopify_odoo.engine.stock_world import (
     odoo_rows,
     order_cursors,
 )
+from shopify_odoo.errors import TerminalError, TransientError
 from shopify_odoo.odoo.stock import StockSnapshot, stock_snapshot
 from shopify_odoo.queue import enqueue_many
+from shopify_odoo.shopify.bulk import BulkOperation
+from shopify_odoo.shopify.client import ShopifyClient
 from shopify_odoo.store.tables import errors_for_people
 from shopify_odoo.sync.ledger import Ledger
 from shopify_odoo.sync.model import Level, StockWorld
 from shopify_odoo.sync.stock import SHOPIFY_BATCH, Skip, SkipReason, StockPlan, plan_stock
 
 Mode = Literal["dry_run", "enqueue", "apply"]
+#: full write calls per store a merged group aims at in ``apply`` mode (one ``execute_plan``)
+GROUP_CALLS = 8
 Progress = Callable[[int, int], None]
 
 #: problem kind of what the sweep left alone for a reason a person must fix
@@ -151,28 +156,95 @@ async def read_shopify_levels(
     """Levels of the wanted inventory items of each store, one bulk operation per store.
 
     Only the wanted items are kept, as compact tuples (location GIDs interned), so memory
-    grows with the linked items, not with the size of the bulk answer.
+    grows with the linked items, not with the size of the bulk answer.  The JSONL is read line
+    by line and taken apart on the fly (no tree per root, §c): a variant line names its
+    inventory item, the level lines after it (``__parentId`` = the variant, the file is grouped)
+    give ``available`` per location; the same figures as ``catalog.parse_variant``.
     """
 
     async def one(store: str) -> dict[str, ItemLevels]:
-        items = wanted[store]
-        out: dict[str, ItemLevels] = {}
-        locations: dict[str, str] = {}
-        timings: dict[str, float] = {}
-        async for cv in store_variants(
-            rt.shop(store), poll_interval=poll_interval, timings=timings
-        ):
-            gid = cv.variant.inventory_item_gid
-            if gid in items:
-                levels = tuple((locations.setdefault(loc, loc), n) for loc, n in cv.levels)
-                out[gid] = (cv.variant.tracked, levels)
+        shop = rt.shop(store)
+        started = time.perf_counter()
+        done = await _finished_bulk(shop, poll_interval)
         if wait_times is not None:
-            wait_times[store] = timings.get("bulk_wait", 0.0)
-        return out
+            wait_times[store] = time.perf_counter() - started
+        if not done.url:
+            return {}
+        return await _stream_levels(shop, done.url, wanted[store])
 
     stores = sorted(wanted)
     answers = await asyncio.gather(*(one(s) for s in stores))
     return dict(zip(stores, answers, strict=True))
+
+
+async def _finished_bulk(shop: ShopifyClient, poll_interval: float) -> BulkOperation:
+    """Start the variants bulk query and follow it until Shopify reports it complete."""
+    op = await shop.run_bulk_query(VARIANTS_BULK_QUERY)
+    for attempt in range(1, BULK_POLL_ATTEMPTS + 1):
+        try:
+            return await shop.wait_bulk_operation(op.id, poll_interval=poll_interval)
+        except TransientError:
+            # the operation keeps running at Shopify while a status read fails: read again
+            if attempt == BULK_POLL_ATTEMPTS:
+                raise
+            await asyncio.sleep(min(30.0, poll_interval * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _stream_levels(shop: ShopifyClient, url: str, items: set[str]) -> dict[str, ItemLevels]:
+    out: dict[str, ItemLevels] = {}
+    locations: dict[str, str] = {}
+    variant: str | None = None  # the variant whose levels follow
+    keep: tuple[str, bool, list[tuple[str, int]]] | None = None  # its item, when wanted
+
+    def close() -> None:
+        if keep is not None:
+            gid, tracked, levels = keep
+            out[gid] = (tracked, tuple(sorted(levels)))
+
+    number = 0
+    async for line in shop.bulk_lines(url):
+        number += 1
+        parent = line.get("__parentId")
+        if parent is None:
+            close()
+            variant, keep = line.get("id"), None
+            item = line.get("inventoryItem")
+            if isinstance(item, dict) and item.get("id") and str(item["id"]) in items:
+                keep = (str(item["id"]), bool(item.get("tracked", True)), [])
+                inline = item.get("inventoryLevels")
+                if isinstance(inline, dict):  # nested inline rather than as lines: read too
+                    nodes = inline.get("nodes") or [
+                        e.get("node") for e in inline.get("edges") or []
+                    ]
+                    for node in nodes:
+                        _add_level(node, keep[2], locations)
+            continue
+        if parent != variant:
+            raise TerminalError(
+                f"store {shop.store}: bulk result line {number} points at parent {parent}, "
+                "which is not the variant being read: the file is not grouped",
+                cause="bulk_not_grouped",
+                hint="run the bulk query with group_objects=True",
+            )
+        if keep is not None:
+            _add_level(line, keep[2], locations)
+    close()
+    return out
+
+
+def _add_level(node: object, levels: list[tuple[str, int]], locations: dict[str, str]) -> None:
+    """One level node's (location GID, available), as ``catalog.parse_variant`` reads it."""
+    if not isinstance(node, dict):
+        return
+    loc = (node.get("location") or {}).get("id")
+    for q in node.get("quantities") or ():
+        if isinstance(q, dict) and q.get("name") == "available":
+            value = q.get("quantity")
+            if loc and isinstance(value, int):
+                key = str(loc)
+                levels.append((locations.setdefault(key, key), value))
+            return
 
 
 @dataclass
@@ -180,26 +252,33 @@ class _Group:
     """Plans of consecutive batches merged for one ``execute_plan`` (full write calls)."""
 
     plans: list[StockPlan] = field(default_factory=list)
-    links: list[LinkRow] = field(default_factory=list)
     product_of: dict[tuple[str, str], int] = field(default_factory=dict)
     writes_by_store: dict[str, int] = field(default_factory=dict)
 
     def add(self, plan: StockPlan, links: Sequence[LinkRow]) -> None:
-        # outcomes and skips are reported already; only what execute_plan needs is kept
-        self.plans.append(replace(plan, outcomes=(), skipped=()))
-        self.links.extend(links)
+        # outcomes and skips are reported already, and only the figures that feed a metric
+        # (oversold, short) matter to execute_plan: the rest is dropped, so that a backlog of
+        # planned writes costs memory per write, not per level read
+        figures = tuple(f for f in plan.figures if f.oversold or f.short)
+        self.plans.append(replace(plan, outcomes=(), skipped=(), figures=figures))
         for lk in links:
             self.product_of[(lk.store, lk.inventory_item_gid)] = lk.product_id
         for w in plan.writes:
             self.writes_by_store[w.store] = self.writes_by_store.get(w.store, 0) + 1
 
-    def full(self, size: int) -> bool:
-        """Every store has a full call, or the group is big enough to send anyway (a store
-        with little drift must not hold back the others' writes, nor grow the group)."""
+    @property
+    def writes(self) -> int:
+        return sum(self.writes_by_store.values())
+
+    def full(self, size: int, calls: int = 1) -> bool:
+        """Every store has ``calls`` full calls, or the group is big enough to send anyway (a
+        store with little drift must not hold back the others' writes, nor grow the group)."""
         counts = self.writes_by_store.values()
         if not counts:
             return False
-        return min(counts) >= size or max(counts) >= 8 * size or len(self.plans) >= 25
+        return (
+            min(counts) >= calls * size or max(counts) >= 8 * calls * size or len(self.plans) >= 25
+        )
 
     def merged(self) -> tuple[WorldRead, StockPlan]:
         plan = StockPlan(
@@ -209,7 +288,7 @@ class _Group:
             figures=tuple(f for p in self.plans for f in p.figures),
         )
         world = StockWorld(items=(), odoo=(), levels=(), order_cursors=())
-        read = WorldRead(world, Ledger(), tuple(self.links), self.product_of)
+        read = WorldRead(world, Ledger(), (), self.product_of)
         return read, plan
 
 
@@ -225,6 +304,8 @@ async def sweep(
     poll_interval: float = 0.25,
     write_batch: int = SHOPIFY_BATCH,
     prefetch: int = 3,
+    write_backlog: int = 100_000,
+    write_concurrency: int = 2,
 ) -> SweepReport:
     report = SweepReport(mode)
     if mode == "apply":
@@ -268,100 +349,112 @@ async def sweep(
     t1 = clock()
     odoo_time = plan_time = apply_time = 0.0
     remaining_by_store: dict[str, int] = {}
-    writer = _Writer(rt, report, remaining_by_store) if mode == "apply" else None
+    writer = (
+        _Writer(
+            rt, report, remaining_by_store, concurrency=write_concurrency, backlog=write_backlog
+        )
+        if mode == "apply"
+        else None
+    )
     group = _Group()
     done = 0
-    for chunk in chunks:
-        ta = clock()
-        try:
-            products, snapshot = await odoo_reads.next()
-        except BaseException:
-            odoo_reads.cancel()
-            raise
-        async with rt.db.connect() as conn:
-            ledger = await load_ledger(conn, chunk)
-        tb = clock()
-        odoo_time += tb - ta
-        chunk_links = [lk for pid in chunk for lk in by_product.pop(pid)]
-        lv: list[Level] = []
-        tracked: dict[tuple[str, str], bool] = {}
-        for lk in chunk_links:
-            got = levels.get(lk.store, {}).pop(lk.inventory_item_gid, None)
-            if got is None:
-                continue
-            tracked[(lk.store, lk.inventory_item_gid)] = got[0]
-            for loc, avail in got[1]:
-                lv.append(Level(lk.store, lk.inventory_item_gid, loc, avail, read_at))
-        world = StockWorld(
-            items=build_items(chunk_links, products, tracked),
-            odoo=tuple(odoo_rows(snapshot, chunk)),
-            levels=tuple(lv),
-            order_cursors=cursors_all,
-        )
-        del snapshot, lv
-        plan = plan_stock(world, ledger, topo.policy)
-        tc = clock()
-        plan_time += tc - tb
-        report.products += len(world.items)
-        report.levels += len(world.levels)
-        report.oversold += plan.oversold
-        report.skipped += len(plan.skipped)
-        for skip in plan.skipped:
-            reason = skip.reason.value
-            report.skipped_by_reason[reason] = report.skipped_by_reason.get(reason, 0) + 1
-            report.skip_examples.setdefault(reason, skip.message)
-            if skip.reason in ACTIONABLE:
-                where = (skip.store, reason, skip.location_gid or "")
-                first, n = report.problems.get(where, (skip, 0))
-                report.problems[where] = (first, n + 1)
-        sku_of = {item.product_id: item.sku for item in world.items}
-        for o in plan.outcomes:
-            if o.diff == 0:
-                continue
-            report.mismatches += 1
-            report.by_store[o.key.store] = report.by_store.get(o.key.store, 0) + 1
-            if len(report.rows) < max_rows:
-                report.rows.append(
-                    SweepRow(
-                        o.key.store,
-                        sku_of.get(o.product_id, o.sku),
-                        o.product_id,
-                        names.get(o.key.store, {}).get(o.key.location_gid, o.key.location_gid),
-                        o.shown,
-                        o.target,
-                    )
-                )
-            else:
-                report.rows_dropped += 1
-        if writer is not None:
-            for o in plan.outcomes:
-                if o.diff != 0:
-                    remaining_by_store[o.key.store] = remaining_by_store.get(o.key.store, 0) + 1
-            if not plan.is_empty:
-                group.add(plan, chunk_links)
-                if group.full(write_batch):
-                    await writer.send(group)
-                    group = _Group()
-        elif mode == "enqueue" and not plan.is_empty:
-            dirty = sorted(
-                {w.product_id for w in plan.writes}
-                | {a.product_id for a in plan.adjustments}
-                | {o.product_id for o in plan.outcomes if o.diff}
+    try:
+        for chunk in chunks:
+            ta = clock()
+            try:
+                products, snapshot = await odoo_reads.next()
+            except BaseException:
+                odoo_reads.cancel()
+                raise
+            async with rt.db.connect() as conn:
+                ledger = await load_ledger(conn, chunk)
+            tb = clock()
+            odoo_time += tb - ta
+            chunk_links = [lk for pid in chunk for lk in by_product.pop(pid)]
+            lv: list[Level] = []
+            tracked: dict[tuple[str, str], bool] = {}
+            for lk in chunk_links:
+                got = levels.get(lk.store, {}).pop(lk.inventory_item_gid, None)
+                if got is None:
+                    continue
+                tracked[(lk.store, lk.inventory_item_gid)] = got[0]
+                for loc, avail in got[1]:
+                    lv.append(Level(lk.store, lk.inventory_item_gid, loc, avail, read_at))
+            world = StockWorld(
+                items=build_items(chunk_links, products, tracked),
+                odoo=tuple(odoo_rows(snapshot, chunk)),
+                levels=tuple(lv),
+                order_cursors=cursors_all,
             )
-            async with rt.db.begin() as conn:
-                report.enqueued += await enqueue_many(conn, [stock_key(p) for p in dirty])
-        del world, plan, ledger
-        apply_time += clock() - tc
-        report.last_product_id = chunk[-1]
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(product_ids))
-    if writer is not None:
-        tw = clock()
-        if group.plans:
-            await writer.send(group)
-        await writer.close()
-        apply_time += clock() - tw
+            del snapshot, lv
+            plan = plan_stock(world, ledger, topo.policy)
+            tc = clock()
+            plan_time += tc - tb
+            report.products += len(world.items)
+            report.levels += len(world.levels)
+            report.oversold += plan.oversold
+            report.skipped += len(plan.skipped)
+            for skip in plan.skipped:
+                reason = skip.reason.value
+                report.skipped_by_reason[reason] = report.skipped_by_reason.get(reason, 0) + 1
+                report.skip_examples.setdefault(reason, skip.message)
+                if skip.reason in ACTIONABLE:
+                    where = (skip.store, reason, skip.location_gid or "")
+                    first, n = report.problems.get(where, (skip, 0))
+                    report.problems[where] = (first, n + 1)
+            sku_of = {item.product_id: item.sku for item in world.items}
+            for o in plan.outcomes:
+                if o.diff == 0:
+                    continue
+                report.mismatches += 1
+                report.by_store[o.key.store] = report.by_store.get(o.key.store, 0) + 1
+                if len(report.rows) < max_rows:
+                    report.rows.append(
+                        SweepRow(
+                            o.key.store,
+                            sku_of.get(o.product_id, o.sku),
+                            o.product_id,
+                            names.get(o.key.store, {}).get(o.key.location_gid, o.key.location_gid),
+                            o.shown,
+                            o.target,
+                        )
+                    )
+                else:
+                    report.rows_dropped += 1
+            if writer is not None:
+                for o in plan.outcomes:
+                    if o.diff != 0:
+                        remaining_by_store[o.key.store] = remaining_by_store.get(o.key.store, 0) + 1
+                if not plan.is_empty:
+                    group.add(plan, chunk_links)
+                    if group.full(write_batch, GROUP_CALLS):
+                        await writer.send(group)
+                        group = _Group()
+            elif mode == "enqueue" and not plan.is_empty:
+                dirty = sorted(
+                    {w.product_id for w in plan.writes}
+                    | {a.product_id for a in plan.adjustments}
+                    | {o.product_id for o in plan.outcomes if o.diff}
+                )
+                async with rt.db.begin() as conn:
+                    report.enqueued += await enqueue_many(conn, [stock_key(p) for p in dirty])
+            del world, plan, ledger
+            apply_time += clock() - tc
+            report.last_product_id = chunk[-1]
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(product_ids))
+        if writer is not None:
+            tw = clock()
+            if group.plans:
+                await writer.send(group)
+            await writer.close()
+            apply_time += clock() - tw
+    except BaseException:
+        odoo_reads.cancel()
+        if writer is not None:
+            writer.cancel()
+        raise
     report.seconds.update(
         odoo=odoo_time, plan=plan_time, apply=apply_time, batches=clock() - t1, total=clock() - t0
     )
@@ -441,24 +534,86 @@ async def _list_problems(rt: Runtime, report: SweepReport, *, complete: bool) ->
 
 
 class _Writer:
-    """Applies merged plans one after the other while the caller reads the next batches."""
+    """Applies the merged plans, back to back, once there is a backlog worth the bucket.
 
-    def __init__(self, rt: Runtime, report: SweepReport, remaining: dict[str, int]) -> None:
+    Groups wait (``pending``) until the reading is over, or until they hold ``backlog`` writes
+    (memory stays bounded by that, not by the catalogue): from then on ``concurrency`` workers
+    each run one group's ``execute_plan`` at a time, so calls are always queued at the cost
+    limiter and the store's rate limit, not our reading nor one group's round trips (lowering
+    calls before raising ones), sets the pace of the write phase.
+    """
+
+    def __init__(
+        self,
+        rt: Runtime,
+        report: SweepReport,
+        remaining: dict[str, int],
+        *,
+        concurrency: int = 2,
+        backlog: int = 100_000,
+    ) -> None:
         self.rt = rt
         self.report = report
         self.remaining = remaining
-        self.queue: asyncio.Queue[_Group | None] = asyncio.Queue(maxsize=1)
+        self.concurrency = max(1, concurrency)
+        self.backlog = backlog
+        self.pending: list[_Group] = []
+        self.pending_writes = 0
+        self.queue: asyncio.Queue[_Group | None] = asyncio.Queue(maxsize=self.concurrency)
+        self.tasks: list[asyncio.Task[None]] = []
         self._points0: dict[str, float] = {}
-        self.task = asyncio.create_task(self._run())
+
+    def _start(self) -> None:
+        if not self.tasks:
+            self.tasks = [asyncio.create_task(self._run()) for _ in range(self.concurrency)]
+
+    def _check(self) -> None:
+        for task in self.tasks:
+            if task.done():
+                task.result()  # raises the writer's error here
 
     async def send(self, group: _Group) -> None:
-        if self.task.done():
-            self.task.result()  # raises the writer's error here
-        await self.queue.put(group)
+        self._check()
+        if not self.tasks:
+            self.pending.append(group)
+            self.pending_writes += group.writes
+            if self.pending_writes < self.backlog:
+                return
+            self._start()
+        await self._flush()
+        await self._put(group)
+
+    async def _flush(self) -> None:
+        pending, self.pending, self.pending_writes = self.pending, [], 0
+        for group in pending:
+            await self._put(group)
+
+    async def _put(self, group: _Group | None) -> None:
+        # a worker's error must not leave us waiting for room in the queue forever
+        while True:
+            self._check()
+            try:
+                await asyncio.wait_for(self.queue.put(group), 1.0)
+                return
+            except TimeoutError:
+                continue
 
     async def close(self) -> None:
-        await self.queue.put(None)
-        await self.task
+        if self.pending:
+            self._start()
+            pending, self.pending = self.pending, []
+            for group in pending:
+                await self._put(group)
+        for _ in self.tasks:
+            await self._put(None)
+        results = await asyncio.gather(*self.tasks, return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
 
     async def _run(self) -> None:
         while (group := await self.queue.get()) is not None:
@@ -470,7 +625,7 @@ class _Writer:
             now = time.time()
             for store in stores:
                 phase = self.report.write_phases[store]
-                phase.ended = now
+                phase.ended = max(phase.ended, now)
                 phase.quantities += group.writes_by_store[store]
                 phase.calls += -(-group.writes_by_store[store] // SHOPIFY_BATCH)
                 phase.points = self.rt.shop(store).budget.points_used - self._points0[store]
@@ -487,11 +642,10 @@ class _Writer:
         if store in self.report.write_phases:
             return
         budget = self.rt.shop(store).budget
-        state = await budget.state()
+        # set before the first await: the other workers must not start a second phase
+        phase = self.report.write_phases[store] = WritePhase(started=time.time())
         self._points0[store] = budget.points_used
-        self.report.write_phases[store] = WritePhase(
-            started=time.time(),
-            credit=await budget.level(),
-            restore_rate=state.restore_rate,
-            bucket_size=state.maximum,
-        )
+        state = await budget.state()
+        phase.credit = await budget.level()
+        phase.restore_rate = state.restore_rate
+        phase.bucket_size = state.maximum
