@@ -6,7 +6,9 @@
   Writes merge with the stored row through ``merge_shopify``/``merge_odoo`` (idempotent,
   commutative), so duplicated or reordered events converge.
 * ``drop`` rows: one ``Drop`` each, merged through ``apply_events`` (join).
-* ``mark`` rows: the last mark of one level (last write wins, taken under the key's lease).
+* ``mark`` rows: the last mark of one level (last write wins, taken under the key's lease),
+  with its ``known`` orders when it is complete (``sync/ledger.py``; ``drop`` rows keep their
+  start mark's as ``since_known``).
 * ``adjust`` rows: Odoo inventory adjustments owed (decided in the transaction that consumed
   their sources, removed once Odoo holds them): see ``engine/stock.py``.
 """
@@ -141,6 +143,7 @@ def _drop_json(d: Drop) -> dict[str, Any]:
         "resolved": d.resolved,
         "explained": d.explained,
         "applied": d.applied,
+        "since_known": None if d.since_known is None else list(d.since_known),
     }
 
 
@@ -155,7 +158,13 @@ def _drop_from(raw: Mapping[str, Any]) -> Drop:
         resolved=bool(raw["resolved"]),
         explained=int(raw["explained"]),
         applied=int(raw.get("applied", 0)),
+        # rows written before complete marks existed lack it: not complete (held, never early)
+        since_known=_known_from(raw.get("since_known")),
     )
+
+
+def _known_from(raw: Any) -> tuple[str, ...] | None:
+    return None if raw is None else tuple(str(o) for o in raw)
 
 
 def _mark_json(m: Mark) -> dict[str, Any]:
@@ -166,6 +175,7 @@ def _mark_json(m: Mark) -> dict[str, Any]:
         "pending": None
         if m.pending is None
         else {"value": m.pending.value, "at": _dt(m.pending.at)},
+        "known": None if m.known is None else list(m.known),
     }
 
 
@@ -176,6 +186,7 @@ def _mark_from(raw: Mapping[str, Any]) -> Mark:
         value=int(raw["value"]),
         at=_pdt(raw["at"]),
         pending=None if p is None else Pending(int(p["value"]), _pdt(p["at"])),
+        known=_known_from(raw.get("known")),
     )
 
 

@@ -22,6 +22,26 @@ Three kinds of state, all pure values:
   writes are recognised and never echoed.  They are engine state changed under the key's lease,
   so the last change wins (no merge).
 
+Windows and the order's second.  A window ``(since, at]`` runs from a mark to a read; it
+*explains* the units of the known orders placed in it (``LedgerIndex.explained``).  Our reads
+and marks keep our clock's fractions, but Shopify writes ``createdAt`` in whole seconds, so an
+order dated in the second that holds a window's start could lie on either side of it.  By
+default it counts *before* the start (it explains the window that ended there): when in doubt
+a unit stays held twice for a while (an unexplained drop and the order), never a sale left
+unsubtracted.  A mark says more when it is *complete* (``Mark.known`` is not ``None``): at an
+``odoo_to_shopify`` level, the window that ended at it showed nothing unexplained (``d == 0``)
+and started from a complete mark or from one a second or more older, and no pending drop ends
+in the second before it.  Then every order that had moved the level by the mark was known
+when it was set (one that was not would have shown as an unexplained fall), and ``known``
+lists the known orders dated in its second.  An order dated in that second and not listed had
+not moved the level yet: it counts *after* the mark and explains the next window.  A drop
+keeps the ``known`` of the mark its window starts from (``Drop.since_known``), so the window
+is judged the same way when orders heard of later are counted; joining two records of a drop
+joins their lists (union, ``None`` absorbing: more orders before the start, more held).  The
+same coincidence the available-based rule already accepts (a merchant rise hiding a sale in
+the same window, ``test_late_orders``) could hide an order from a complete mark's window; that
+is why ``two_way`` levels, where windows are kept for exactly that, never get complete marks.
+
 In flight, per (product, pool), for one order:
 
 * no Shopify observation, or the order is cancelled → 0;
@@ -37,7 +57,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shopify_odoo.sync.model import LevelKey
 
@@ -179,6 +199,9 @@ class Drop:
     #: rise nothing explained, ``-units``); ``units <= 0`` windows are kept for ``two_way``
     #: levels only, so orders heard of later still reveal a merchant edit they hid
     applied: int = 0
+    #: the ``known`` of the mark the window starts from (``None``: not complete): orders of
+    #: ``since``'s second not listed came after ``since`` (see the module doc)
+    since_known: tuple[str, ...] | None = None
 
     def unexplained(self, explained_now: int) -> int:
         """The net fall of the window no known order explains (negative: a rise)."""
@@ -208,12 +231,18 @@ class Pending:
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """Shopify showed (or we wrote) ``value`` at ``key`` as of ``at``."""
+    """Shopify showed (or we wrote) ``value`` at ``key`` as of ``at``.
+
+    ``known`` (``None`` unless the mark is complete, see the module doc): the orders of the
+    level placed in ``at``'s second that we knew when the mark was set; another order of that
+    second came after ``at``.
+    """
 
     key: LevelKey
     value: int
     at: datetime
     pending: Pending | None = None
+    known: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +264,14 @@ class SetMark:
 
 LedgerChange = RecordDrop | ResolveDrop | SetMark
 LedgerEvent = ShopifyOrderSeen | OdooOrderSeen | LedgerChange
+
+
+def join_known(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Join of two ``known`` lists: more orders known at the start means fewer count after it
+    (more held); ``None`` (not complete: every order of the second counts before) absorbs."""
+    if a is None or b is None:
+        return None
+    return tuple(sorted(set(a) | set(b)))
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -292,6 +329,7 @@ class _Builder:
                     resolved=old.resolved or new.resolved,
                     explained=max(old.explained, new.explained),
                     applied=max(old.applied, new.applied),
+                    since_known=join_known(old.since_known, new.since_known),
                 )
             self.drops[new.ident] = new
         else:
@@ -332,32 +370,76 @@ def prune(ledger: Ledger, before: datetime) -> Ledger:
 # --------------------------------------------------------------------------- queries
 
 
+#: Shopify writes order times in whole seconds: an order placed at ``p`` happened in
+#: ``[p, p + SECOND)``
+SECOND = timedelta(seconds=1)
+
+
+def same_second(placed: datetime, moment: datetime) -> bool:
+    """Could an order Shopify dates ``placed`` have happened after ``moment``, though dated
+    at or before it?"""
+    return placed <= moment < placed + SECOND
+
+
+def placed_after(
+    placed: datetime, order_id: str, moment: datetime, known: tuple[str, ...] | None
+) -> bool:
+    """Does an order placed at ``placed`` count after a window boundary at ``moment`` whose
+    mark knew ``known`` (``None``: not complete)?  See the module doc."""
+    if placed > moment:
+        return True
+    return known is not None and same_second(placed, moment) and order_id not in known
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerIndex:
     """Read-only lookups the stock planner needs, built once per plan."""
 
     in_flight: Mapping[tuple[int, str], int]
-    #: per level: (placed_at, units, cancelled_at or None) of every known order line
-    placed: Mapping[LevelKey, tuple[tuple[datetime, int, datetime | None], ...]]
+    #: per level: (placed_at, units, cancelled_at or None, order id) of every known order line
+    placed: Mapping[LevelKey, tuple[tuple[datetime, int, datetime | None, str], ...]]
     drops: Mapping[LevelKey, tuple[Drop, ...]]
     marks: Mapping[LevelKey, Mark]
 
-    def explained(self, key: LevelKey, after: datetime, until: datetime) -> int:
+    def explained(
+        self,
+        key: LevelKey,
+        after: datetime,
+        until: datetime,
+        known: tuple[str, ...] | None = None,
+    ) -> int:
         """Net units known orders took from ``available`` at ``key`` during ``(after, until]``.
 
+        ``known``: the ``known`` of the mark at ``after`` (an order of ``after``'s second not
+        in it counts after ``after``; ``None``: every order dated at or before ``after`` counts
+        before it).  ``until`` is a read: every order dated at or before it counts before it.
         An order placed in the window takes its units unless it was also cancelled in it; an
         order placed before the window and cancelled in it gives them back (Shopify restocks a
         cancelled order; one cancelled without restocking shows as a drop nothing explains).
         The cancel time is the ``updated_at`` of the cancelled observation.
         """
         net = 0
-        for placed, units, cancelled in self.placed.get(key, ()):
+        for placed, units, cancelled, order_id in self.placed.get(key, ()):
             was_open_at_end = cancelled is None or cancelled > until
-            if after < placed <= until and was_open_at_end:
+            later = placed_after(placed, order_id, after, known)
+            if later and placed <= until and was_open_at_end:
                 net += units
-            elif placed <= after and cancelled is not None and after < cancelled <= until:
+            elif not later and cancelled is not None and after < cancelled <= until:
                 net -= units
         return net
+
+    def known_at(self, key: LevelKey, moment: datetime) -> tuple[str, ...]:
+        """The known orders of ``key`` placed in ``moment``'s second (a complete mark's
+        ``known``)."""
+        return tuple(
+            sorted(
+                {
+                    oid
+                    for placed, _u, _c, oid in self.placed.get(key, ())
+                    if same_second(placed, moment)
+                }
+            )
+        )
 
     def orders_in_flight(self, product_id: int, pool: str) -> int:
         return self.in_flight.get((product_id, pool), 0)
@@ -365,7 +447,7 @@ class LedgerIndex:
 
 def index(ledger: Ledger) -> LedgerIndex:
     in_flight: dict[tuple[int, str], int] = {}
-    placed: dict[LevelKey, list[tuple[datetime, int, datetime | None]]] = {}
+    placed: dict[LevelKey, list[tuple[datetime, int, datetime | None, str]]] = {}
     for entry in ledger.orders:
         for line in entry.in_flight_lines():
             k = (line.product_id, line.pool)
@@ -376,7 +458,9 @@ def index(ledger: Ledger) -> LedgerIndex:
         cancelled_at = seen.updated_at if seen.cancelled else None
         for line in seen.lines:
             lk = LevelKey(entry.store, line.inventory_item_gid, line.location_gid)
-            placed.setdefault(lk, []).append((seen.placed_at, line.quantity, cancelled_at))
+            placed.setdefault(lk, []).append(
+                (seen.placed_at, line.quantity, cancelled_at, entry.order_id)
+            )
     drops: dict[LevelKey, list[Drop]] = {}
     for drop in ledger.drops:
         drops.setdefault(drop.key, []).append(drop)

@@ -28,7 +28,11 @@ Rules, per linked product P (``StockItem``) and each of its Shopify levels:
    Odoo when the cursor passes it.  A pending write that settles without any change keeps
    the baseline's time, so no window is left behind.
    Whenever the read was taken into account, ``ledger_changes`` carry ``SetMark(read)``, so the
-   state is consistent even if the Shopify writes are then lost.
+   state is consistent even if the Shopify writes are then lost.  A read with ``d == 0`` at an
+   ``odoo_to_shopify`` level gives a *complete* mark (its own, and the marks of its write)
+   listing the known orders dated in its second; an order of that second it does not list
+   explains the next window instead of the last (``sync/ledger.py``, "Windows and the order's
+   second": Shopify dates orders in whole seconds).
 4. A ``shopify_to_odoo`` level is the count: Odoo is adjusted so that
    ``sellable − in_flight`` equals Shopify's ``available`` there.  Adjustments land at the
    pool's adjustment location, one per (product, pool), and shift ``sellable`` by their delta
@@ -53,6 +57,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from shopify_odoo.sync.ledger import (
+    SECOND,
     Drop,
     Ledger,
     LedgerChange,
@@ -247,13 +252,17 @@ def _plan_pool(
     settled: dict[LevelKey, Mark] = {}
 
     windows: dict[LevelKey, Drop] = {}
+    #: the ``known`` of the marks set at this plan's reads, for the levels where they are
+    #: complete (see ``sync/ledger.py``); other new marks are not complete
+    complete: dict[LevelKey, tuple[str, ...]] = {}
     for level, route in push:
         key = level.key
         two_way = route.direction is Direction.TWO_WAY
+        near = False  # a drop still pending that ends within a second before this read
         for drop in idx.drops.get(key, ()):
             if drop.resolved:
                 continue
-            explained_now = idx.explained(key, drop.since, drop.at)
+            explained_now = idx.explained(key, drop.since, drop.at, drop.since_known)
             if view.passed(level.store, drop.at):
                 acc.changes.append(ResolveDrop(drop))
                 owed = drop.owed_delta(explained_now) if two_way else 0
@@ -263,6 +272,7 @@ def _plan_pool(
                     touched.append(key)
             else:
                 in_flight += drop.residual(explained_now)
+                near = near or drop.at + SECOND > level.read_at
         mark = idx.marks.get(key)
         if mark is None:
             needs_mark.add(key)
@@ -270,18 +280,36 @@ def _plan_pool(
         baseline, since = mark.value, mark.at
         pend = mark.pending
         if pend is not None and level.available == pend.value - idx.explained(
-            key, pend.at, level.read_at
+            key, pend.at, level.read_at, mark.known
         ):
             baseline, since = pend.value, pend.at
-        explained = idx.explained(key, since, level.read_at)
+        explained = idx.explained(key, since, level.read_at, mark.known)
         d = baseline - explained - level.available
+        # complete (sync/ledger.py): nothing unexplained since a mark that was complete itself,
+        # or older than the read's second (an order of that second came after it)
+        if (
+            d == 0
+            and not two_way
+            and not near
+            and (mark.known is not None or since + SECOND <= level.read_at)
+        ):
+            complete[key] = idx.known_at(key, level.read_at)
         if d or explained:
             needs_mark.add(key)
         elif pend is not None:  # the pending write is settled; the baseline's time is kept
-            settled[key] = Mark(key, baseline, since)
+            settled[key] = Mark(key, baseline, since, known=mark.known)
         unsettled = not view.passed(level.store, level.read_at)
         if d > 0 and unsettled:
-            drop = Drop(key, level.read_at, since, d, pid, pool.name, explained=explained)
+            drop = Drop(
+                key,
+                level.read_at,
+                since,
+                d,
+                pid,
+                pool.name,
+                explained=explained,
+                since_known=mark.known,
+            )
             acc.changes.append(RecordDrop(drop))
             in_flight += d
             continue
@@ -293,7 +321,15 @@ def _plan_pool(
         if two_way and unsettled and since < level.read_at and not known:
             # kept if the mark leaves this window: a sale heard of later may hide an edit
             windows[key] = Drop(
-                key, level.read_at, since, d, pid, pool.name, explained=explained, applied=-d
+                key,
+                level.read_at,
+                since,
+                d,
+                pid,
+                pool.name,
+                explained=explained,
+                applied=-d,
+                since_known=mark.known,
             )
 
     if counted:
@@ -337,8 +373,9 @@ def _plan_pool(
         if window is not None and (level.key in needs_mark or level.available != target):
             acc.changes.append(RecordDrop(window))
             needs_mark.add(level.key)  # the next window starts at this read, never overlaps
+        knew = complete.get(level.key)
         if level.key in needs_mark:  # the read is the new baseline, with or without a write
-            acc.changes.append(SetMark(Mark(level.key, level.available, level.read_at)))
+            acc.changes.append(SetMark(Mark(level.key, level.available, level.read_at, known=knew)))
         elif level.key in settled:
             acc.changes.append(SetMark(settled[level.key]))
         if level.available != target:
@@ -352,9 +389,15 @@ def _plan_pool(
                     product_id=pid,
                     sku=item.sku,
                     before_send=Mark(
-                        level.key, level.available, level.read_at, Pending(target, level.read_at)
+                        level.key,
+                        level.available,
+                        level.read_at,
+                        Pending(target, level.read_at),
+                        known=knew,
                     ),
-                    after_success=Mark(level.key, target, level.read_at),
+                    # the write is a compare-and-set: nothing moved the level between the read
+                    # and the write, so the read's completeness carries over
+                    after_success=Mark(level.key, target, level.read_at, known=knew),
                 )
             )
     acc.figures.append(_figures(item, pool, push, view, total_sellable, in_flight, targets))
