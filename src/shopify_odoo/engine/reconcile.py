@@ -574,14 +574,14 @@ class _Writer:
 
     async def send(self, group: _Group) -> None:
         self._check()
-        if not self.tasks:
-            self.pending.append(group)
-            self.pending_writes += group.writes
-            if self.pending_writes < self.backlog:
-                return
+        if self.tasks:
+            await self._put(group)
+            return
+        self.pending.append(group)
+        self.pending_writes += group.writes
+        if self.pending_writes >= self.backlog:
             self._start()
-        await self._flush()
-        await self._put(group)
+            await self._flush()
 
     async def _flush(self) -> None:
         pending, self.pending, self.pending_writes = self.pending, [], 0
@@ -601,9 +601,7 @@ class _Writer:
     async def close(self) -> None:
         if self.pending:
             self._start()
-            pending, self.pending = self.pending, []
-            for group in pending:
-                await self._put(group)
+            await self._flush()
         for _ in self.tasks:
             await self._put(None)
         results = await asyncio.gather(*self.tasks, return_exceptions=True)
