@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
@@ -67,6 +67,7 @@ from shopify_odoo.store.tables import errors_for_people
 from shopify_odoo.sync.ledger import Ledger
 from shopify_odoo.sync.model import Level, StockWorld
 from shopify_odoo.sync.stock import SHOPIFY_BATCH, Skip, SkipReason, StockPlan, plan_stock
+from shopify_odoo.sync.stock.plan import QuantityWrite
 
 Mode = Literal["dry_run", "enqueue", "apply"]
 #: full write calls per store a merged group aims at in ``apply`` mode (one ``execute_plan``)
@@ -249,22 +250,21 @@ def _add_level(node: object, levels: list[tuple[str, int]], locations: dict[str,
 
 @dataclass
 class _Group:
-    """Plans of consecutive batches merged for one ``execute_plan`` (full write calls)."""
+    """The writes of consecutive batches merged for one ``execute_plan`` (full write calls)."""
 
     plans: list[StockPlan] = field(default_factory=list)
     product_of: dict[tuple[str, str], int] = field(default_factory=dict)
     writes_by_store: dict[str, int] = field(default_factory=dict)
+    #: the last batch whose writes are here: its ledger changes must be saved first
+    last_batch: int = -1
 
-    def add(self, plan: StockPlan, links: Sequence[LinkRow]) -> None:
-        # outcomes and skips are reported already, and only the figures that feed a metric
-        # (oversold, short) matter to execute_plan: the rest is dropped, so that a backlog of
-        # planned writes costs memory per write, not per level read
-        figures = tuple(f for f in plan.figures if f.oversold or f.short)
-        self.plans.append(replace(plan, outcomes=(), skipped=(), figures=figures))
+    def add(self, writes: tuple[QuantityWrite, ...], links: Sequence[LinkRow], batch: int) -> None:
+        self.plans.append(StockPlan(writes=writes))
         for lk in links:
             self.product_of[(lk.store, lk.inventory_item_gid)] = lk.product_id
-        for w in plan.writes:
+        for w in writes:
             self.writes_by_store[w.store] = self.writes_by_store.get(w.store, 0) + 1
+        self.last_batch = batch
 
     @property
     def writes(self) -> int:
@@ -281,12 +281,7 @@ class _Group:
         )
 
     def merged(self) -> tuple[WorldRead, StockPlan]:
-        plan = StockPlan(
-            writes=tuple(w for p in self.plans for w in p.writes),
-            adjustments=tuple(a for p in self.plans for a in p.adjustments),
-            ledger_changes=tuple(c for p in self.plans for c in p.ledger_changes),
-            figures=tuple(f for p in self.plans for f in p.figures),
-        )
+        plan = StockPlan(writes=tuple(w for p in self.plans for w in p.writes))
         world = StockWorld(items=(), odoo=(), levels=(), order_cursors=())
         read = WorldRead(world, Ledger(), (), self.product_of)
         return read, plan
@@ -304,6 +299,7 @@ async def sweep(
     poll_interval: float = 0.25,
     write_batch: int = SHOPIFY_BATCH,
     prefetch: int = 3,
+    prefetch_while_waiting: int = 8,
     write_backlog: int = 100_000,
     write_concurrency: int = 2,
 ) -> SweepReport:
@@ -333,6 +329,7 @@ async def sweep(
     chunks = [product_ids[i : i + batch_size] for i in range(0, len(product_ids), batch_size)]
     # Odoo's first batches are read while Shopify runs the bulk operation (other processes)
     odoo_reads = _OdooPrefetch(rt, topo.odoo_location_ids, chunks, ahead=prefetch)
+    odoo_reads.top_up(max(prefetch, prefetch_while_waiting))
     try:
         waits: dict[str, float] = {}
         levels = await read_shopify_levels(
@@ -349,17 +346,21 @@ async def sweep(
     t1 = clock()
     odoo_time = plan_time = apply_time = 0.0
     remaining_by_store: dict[str, int] = {}
-    writer = (
-        _Writer(
-            rt, report, remaining_by_store, concurrency=write_concurrency, backlog=write_backlog
+    writer = lane = None
+    if mode == "apply":
+        lane = _Lane(rt, report)
+        writer = _Writer(
+            rt,
+            report,
+            remaining_by_store,
+            lane,
+            concurrency=write_concurrency,
+            backlog=write_backlog,
         )
-        if mode == "apply"
-        else None
-    )
     group = _Group()
     done = 0
     try:
-        for chunk in chunks:
+        for batch_no, chunk in enumerate(chunks):
             ta = clock()
             try:
                 products, snapshot = await odoo_reads.next()
@@ -421,15 +422,19 @@ async def sweep(
                     )
                 else:
                     report.rows_dropped += 1
-            if writer is not None:
+            if writer is not None and lane is not None:
                 for o in plan.outcomes:
                     if o.diff != 0:
                         remaining_by_store[o.key.store] = remaining_by_store.get(o.key.store, 0) + 1
                 if not plan.is_empty:
-                    group.add(plan, chunk_links)
-                    if group.full(write_batch, GROUP_CALLS):
-                        await writer.send(group)
-                        group = _Group()
+                    # the ledger changes and Odoo adjustments are applied now, in batch order;
+                    # the writes wait for a backlog (then their batch's changes are saved)
+                    await lane.send(batch_no, _without_writes(plan, ledger, chunk_links))
+                    if plan.writes:
+                        group.add(plan.writes, chunk_links, batch_no)
+                        if group.full(write_batch, GROUP_CALLS):
+                            await writer.send(group)
+                            group = _Group()
             elif mode == "enqueue" and not plan.is_empty:
                 dirty = sorted(
                     {w.product_id for w in plan.writes}
@@ -444,14 +449,17 @@ async def sweep(
             done += len(chunk)
             if progress is not None:
                 progress(done, len(product_ids))
-        if writer is not None:
+        if writer is not None and lane is not None:
             tw = clock()
             if group.plans:
                 await writer.send(group)
+            await lane.close()
             await writer.close()
             apply_time += clock() - tw
     except BaseException:
         odoo_reads.cancel()
+        if lane is not None:
+            lane.cancel()
         if writer is not None:
             writer.cancel()
         raise
@@ -472,32 +480,50 @@ async def sweep(
 
 
 class _OdooPrefetch:
-    """Odoo reads (products, stock snapshot) of the batches, up to ``ahead`` batches ahead."""
+    """Odoo reads (products, stock snapshot) of the batches, in order, ``ahead`` batches ahead
+    (more while Shopify runs the bulk operation: ``top_up``), ``concurrency`` at a time."""
 
     def __init__(
-        self, rt: Runtime, locations: Sequence[int], chunks: list[list[int]], *, ahead: int
+        self,
+        rt: Runtime,
+        locations: Sequence[int],
+        chunks: list[list[int]],
+        *,
+        ahead: int,
+        concurrency: int = 2,
     ) -> None:
         self.rt = rt
         self.locations = list(locations)
         self.chunks = iter(chunks)
+        self.ahead = max(1, ahead)
+        self.gate = asyncio.Semaphore(max(1, concurrency))
         self.tasks: list[asyncio.Task[tuple[dict[int, tuple[str, bool]], StockSnapshot]]] = []
-        for _ in range(max(1, ahead)):
-            self._schedule()
+        self.top_up(self.ahead)
 
-    def _schedule(self) -> None:
+    def top_up(self, count: int) -> None:
+        """Have ``count`` batches read or being read (the surplus drains as ``next`` is
+        called: it schedules a new read only below ``ahead``)."""
+        while len(self.tasks) < count and self._schedule():
+            pass
+
+    def _schedule(self) -> bool:
         chunk = next(self.chunks, None)
-        if chunk is not None:
-            self.tasks.append(asyncio.create_task(self._read(chunk)))
+        if chunk is None:
+            return False
+        self.tasks.append(asyncio.create_task(self._read(chunk)))
+        return True
 
     async def _read(self, chunk: list[int]) -> tuple[dict[int, tuple[str, bool]], StockSnapshot]:
-        products, snapshot = await asyncio.gather(
-            odoo_products(self.rt, chunk), stock_snapshot(self.rt.odoo, chunk, self.locations)
-        )
+        async with self.gate:  # FIFO: batches are read in order
+            products, snapshot = await asyncio.gather(
+                odoo_products(self.rt, chunk), stock_snapshot(self.rt.odoo, chunk, self.locations)
+            )
         return products, snapshot
 
     async def next(self) -> tuple[dict[int, tuple[str, bool]], StockSnapshot]:
         task = self.tasks.pop(0)
-        self._schedule()
+        if len(self.tasks) < self.ahead:
+            self._schedule()
         return await task
 
     def cancel(self) -> None:
@@ -533,6 +559,79 @@ async def _list_problems(rt: Runtime, report: SweepReport, *, complete: bool) ->
                     await resolve_problem(conn, store=store, kind=CONFIG_KIND, key=key)
 
 
+def _without_writes(
+    plan: StockPlan, ledger: Ledger, links: Sequence[LinkRow]
+) -> tuple[WorldRead, StockPlan]:
+    """What of a batch's plan is applied at once: ledger changes, Odoo adjustments, and the
+    figures that feed a metric (oversold, short)."""
+    product_of = {(lk.store, lk.inventory_item_gid): lk.product_id for lk in links}
+    figures = tuple(f for f in plan.figures if f.oversold or f.short)
+    rest = StockPlan(
+        adjustments=plan.adjustments, ledger_changes=plan.ledger_changes, figures=figures
+    )
+    empty = StockWorld(items=(), odoo=(), levels=(), order_cursors=())
+    return WorldRead(empty, ledger, (), product_of), rest
+
+
+class _Lane:
+    """Each batch's ledger changes and Odoo adjustments, applied in batch order by one task
+    while the next batches are read: ``execute_plan`` of the plan without its writes, which
+    leaves a consistent state whenever the writes go (``sync/stock/planner.py``: the ledger
+    changes carry the read whether or not the writes land)."""
+
+    def __init__(self, rt: Runtime, report: SweepReport) -> None:
+        self.rt = rt
+        self.report = report
+        self.queue: asyncio.Queue[tuple[int, WorldRead, StockPlan] | None] = asyncio.Queue(2)
+        self.done = -1
+        self.failed: BaseException | None = None
+        self.changed = asyncio.Condition()
+        self.task = asyncio.create_task(self._run())
+
+    async def send(self, batch: int, part: tuple[WorldRead, StockPlan]) -> None:
+        await self._put((batch, *part))
+
+    async def _put(self, item: tuple[int, WorldRead, StockPlan] | None) -> None:
+        while True:
+            if self.failed is not None:
+                raise self.failed
+            try:
+                await asyncio.wait_for(self.queue.put(item), 1.0)
+                return
+            except TimeoutError:
+                continue
+
+    async def reached(self, batch: int) -> None:
+        """Wait until the changes of the batches up to ``batch`` are saved."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.done >= batch or self.failed is not None)
+        if self.failed is not None and self.done < batch:
+            raise self.failed
+
+    async def close(self) -> None:
+        await self._put(None)
+        await self.task
+        if self.failed is not None:
+            raise self.failed
+
+    def cancel(self) -> None:
+        self.task.cancel()
+
+    async def _run(self) -> None:
+        try:
+            while (item := await self.queue.get()) is not None:
+                batch, read, plan = item
+                result = await execute_plan(self.rt, read, plan)
+                self.report.adjustments += result.adjustments
+                async with self.changed:
+                    self.done = batch
+                    self.changed.notify_all()
+        except Exception as exc:
+            self.failed = exc
+            async with self.changed:
+                self.changed.notify_all()
+
+
 class _Writer:
     """Applies the merged plans, back to back, once there is a backlog worth the bucket.
 
@@ -548,11 +647,13 @@ class _Writer:
         rt: Runtime,
         report: SweepReport,
         remaining: dict[str, int],
+        lane: _Lane,
         *,
         concurrency: int = 2,
         backlog: int = 100_000,
     ) -> None:
         self.rt = rt
+        self.lane = lane
         self.report = report
         self.remaining = remaining
         self.concurrency = max(1, concurrency)
@@ -615,6 +716,7 @@ class _Writer:
 
     async def _run(self) -> None:
         while (group := await self.queue.get()) is not None:
+            await self.lane.reached(group.last_batch)
             read, plan = group.merged()
             stores = sorted(group.writes_by_store)
             for store in stores:
@@ -631,7 +733,6 @@ class _Writer:
             r.writes_applied += result.writes_applied
             r.writes_stale += result.writes_stale
             r.writes_failed += result.writes_failed
-            r.adjustments += result.adjustments
             if not (result.writes_stale or result.writes_failed or result.requeued):
                 for store, n in group.writes_by_store.items():
                     self.remaining[store] = self.remaining.get(store, 0) - n
