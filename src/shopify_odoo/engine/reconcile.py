@@ -14,14 +14,18 @@ Batches are scoped by product id and processed in order, so a sweep can resume a
 ``start_after`` (the last product id a previous run reported).  ``progress(done, total)`` is
 called after every batch.
 
-Memory stays bounded by the batch, not the catalogue: the bulk answer is kept as one compact
-tuple per linked inventory item (the rest of each line is dropped while streaming), and only
-one batch's world and plan exist at a time.  In ``apply`` mode the plans of consecutive
-batches are merged until every store has a full call's worth of writes (250 quantities), and
-a writer task sends them while the next batches are read and planned, so the store's rate
-limit, not our reading, sets the pace.  The report keeps the figures of that write phase
-(points used, bucket credit at its start, restore rate) so a caller can compare the apply with
-the store's rate-limit bound.
+Memory stays bounded by the batch, not the catalogue: the bulk answer is read line by line
+and kept as one compact tuple per linked inventory item (the rest of each line is dropped while
+streaming), and only one batch's world and plan exist at a time.  Odoo's first batches are read
+while Shopify runs the bulk operation.
+
+In ``apply`` mode each batch's ledger changes and Odoo adjustments are applied at once, in
+batch order, by a lane task (the next batches are read meanwhile); its writes are merged with
+the next batches' into groups of full calls (250 quantities each) and held until the reading is
+over, or until the backlog holds ``write_backlog`` writes: then ``write_concurrency`` workers
+send them back to back, so the store's rate limit, not our reading, sets the pace of the write
+phase.  The report keeps the figures of that write phase (points used, bucket credit at its
+start, restore rate) so a caller can compare the apply with the store's rate-limit bound.
 
 A complete sweep (no ``start_after``) records each swept store's ``stock_mismatches`` gauge:
 the levels found different (``dry_run`` / ``enqueue``), or those still different after the
