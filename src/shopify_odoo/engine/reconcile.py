@@ -42,6 +42,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import select
@@ -59,17 +60,16 @@ from shopify_odoo.engine.stock_world import (
     build_items,
     load_links,
     odoo_products,
-    odoo_rows,
     order_cursors,
 )
 from shopify_odoo.errors import TerminalError, TransientError
-from shopify_odoo.odoo.stock import StockSnapshot, stock_snapshot
+from shopify_odoo.odoo.stock import ZERO_LEVEL, StockSnapshot, _dec, stock_snapshot
 from shopify_odoo.queue import enqueue_many
 from shopify_odoo.shopify.bulk import BulkOperation
 from shopify_odoo.shopify.client import ShopifyClient
 from shopify_odoo.store.tables import errors_for_people
 from shopify_odoo.sync.ledger import Ledger
-from shopify_odoo.sync.model import Level, StockWorld
+from shopify_odoo.sync.model import Level, OdooStock, StockWorld
 from shopify_odoo.sync.stock import SHOPIFY_BATCH, Skip, SkipReason, StockPlan, plan_stock
 from shopify_odoo.sync.stock.plan import QuantityWrite
 
@@ -387,7 +387,7 @@ async def sweep(
                     lv.append(Level(lk.store, lk.inventory_item_gid, loc, avail, read_at))
             world = StockWorld(
                 items=build_items(chunk_links, products, tracked),
-                odoo=tuple(odoo_rows(snapshot, chunk)),
+                odoo=_odoo_rows(snapshot, chunk),
                 levels=tuple(lv),
                 order_cursors=cursors_all,
             )
@@ -481,6 +481,39 @@ async def sweep(
                     conn, metrics.STOCK_MISMATCHES, value, store=store, at=rt.clock()
                 )
     return report
+
+
+def _odoo_rows(snapshot: StockSnapshot, product_ids: Sequence[int]) -> tuple[OdooStock, ...]:
+    """``stock_world.odoo_rows`` for a whole batch: the same rows (``StockSnapshot.get``'s
+    figures, zero where no row), each figure converted to a Decimal once per batch rather than
+    once per level (a batch repeats few distinct figures)."""
+    memo: dict[float, Decimal] = {}
+
+    def dec(value: float) -> Decimal:
+        if value == 0:  # 0.0 and -0.0 share a key: each keeps its own conversion
+            return _dec(value)
+        got = memo.get(value)
+        if got is None:
+            got = memo[value] = _dec(value)
+        return got
+
+    rows = []
+    scope = snapshot.product_ids
+    locations = snapshot.location_ids
+    figures = snapshot.rows
+    zero = ZERO_LEVEL
+    for pid in product_ids:
+        if pid not in scope:
+            continue
+        for loc in locations:
+            row = figures.get((pid, loc))
+            if row is None:
+                rows.append(
+                    OdooStock(pid, loc, zero.qty_available, zero.free_qty, zero.outgoing_qty)
+                )
+            else:
+                rows.append(OdooStock(pid, loc, dec(row[0]), dec(row[1]), dec(row[2])))
+    return tuple(rows)
 
 
 class _OdooPrefetch:

@@ -122,3 +122,24 @@ async def test_apply_with_a_small_backlog_writes_while_reading(tmp_path: Path) -
 
 
 _ = httpx
+
+
+def test_batch_odoo_rows_equal_the_worker_rows() -> None:
+    from shopify_odoo.engine.reconcile import _odoo_rows
+    from shopify_odoo.engine.stock_world import odoo_rows
+    from shopify_odoo.odoo.stock import StockSnapshot
+
+    snapshot = StockSnapshot(
+        (10, 20),
+        frozenset({1, 2, 3}),
+        {
+            (1, 10): (7.0, 5.0, 0.0),
+            (1, 20): (0.1 + 0.2, -0.0, 2.5),
+            (2, 10): (7.0, 7.0, 1e-7),
+            (3, 20): (-3.0, -3.0, 0.0),
+        },
+    )
+    ids = [1, 2, 3, 4]  # 4 is outside the snapshot's scope
+    fast, slow = _odoo_rows(snapshot, ids), tuple(odoo_rows(snapshot, ids))
+    assert fast == slow
+    assert [str(r.free_qty) for r in fast] == [str(r.free_qty) for r in slow]
