@@ -14,8 +14,10 @@ fulfilled at the warehouse's locations cover the oldest done deliveries first; o
 sent, and never beyond the fulfillment order lines' ``remainingQuantity``.  So a crash between
 ``fulfillmentCreate`` and our commit does not ship twice (the units are already fulfilled in
 Shopify, they cover that picking), nor does a person's manual fulfillment.  Pickings fully
-covered are returned in ``record_pickings`` for the link table; ``idempotency_key`` is stable
-per (store, picking, location) for the engine's call.
+covered are returned in ``record_pickings`` for the link table.  ``fulfillmentCreate`` takes no
+idempotency key in 2026-04 (Shopify fact sheet §a.6), so nothing here carries one: the engine
+reads the fulfillment order again right before each create and sends nothing when it changed
+(:func:`shopify_odoo.engine.order_fulfillment.check_unchanged`).
 
 Shopify → Odoo (locations whose ``fulfilled_by`` is ``shopify``): a successful Shopify
 fulfillment validates the open deliveries of the mapped warehouse: Shopify's fulfilled units at
@@ -139,7 +141,6 @@ class CreateFulfillment:
     line_items_by_fulfillment_order: tuple[FulfillmentOrderLines, ...]
     tracking: TrackingInfo | None
     notify_customer: bool
-    idempotency_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +327,6 @@ def _odoo_to_shopify(
                         ),
                         tracking=tracking,
                         notify_customer=notify_customer,
-                        idempotency_key=f"fulfil-{state.order.store}-{delivery.picking_id}-"
-                        f"{location_id.rsplit('/', 1)[-1]}",
                     )
                 )
     return creates, records, problems, warnings

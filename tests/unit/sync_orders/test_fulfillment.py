@@ -129,7 +129,9 @@ def test_full_delivery_creates_one_fulfillment_with_tracking() -> None:
         "https://dhl.example/track?n=JD0001",
         "https://dhl.example/track?n=JD0002",
     )
-    assert create.idempotency_key == "fulfil-eu-1-1"
+    # fulfillmentCreate takes no idempotency key in 2026-04 (fact sheet §a.6): the plan
+    # carries none (safety is the engine's re-read before each create)
+    assert "idempotency_key" not in {f.name for f in dataclasses.fields(create)}
     assert plan.problems == ()
 
 
