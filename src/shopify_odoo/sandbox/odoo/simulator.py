@@ -88,20 +88,20 @@ class MerchantSimulator:
         backorder: bool = False,
     ) -> Any:
         """Set done = demand (what a warehouse worker scans) or the given quantities per SKU,
-        then validate; the rest goes to a backorder when ``backorder`` (§3.7 recipe)."""
+        then validate; the rest goes to a backorder when ``backorder`` (§3.7 recipe: 17+
+        ``quantity`` + ``picked`` on the moves, 16 ``qty_done`` on the move lines)."""
         pickings = self.world.models["stock.picking"]
         moves = self.world.models["stock.move"]
         products = self.world.models["product.product"]
-        key = "quantity" if env.profile.move_picked else "quantity_done"
         for m in pickings._open_moves(env, pid):
             move = moves.row(m)
             qty = move["product_uom_qty"]
             if quantities is not None:
                 qty = float(quantities.get(products.row(move["product_id"])["default_code"], 0))
-            vals: dict[str, Any] = {key: qty}
             if env.profile.move_picked:
-                vals["picked"] = qty > 0
-            moves.write_rows(env, [m], vals)
+                moves.write_rows(env, [m], {"quantity": qty, "picked": qty > 0})
+            else:
+                self._done_on_move_lines(env, m, qty)
         ctx: dict[str, Any] = {
             "skip_backorder": True,
             "skip_immediate": True,
@@ -111,6 +111,34 @@ class MerchantSimulator:
         if not backorder:
             ctx["picking_ids_not_to_backorder"] = [pid]
         return pickings.button_validate(env.with_context(**ctx), [pid])
+
+    def _done_on_move_lines(self, env: Env, move_id: int, qty: float) -> None:
+        """16: a move's ``quantity_done`` is refused on a move with several move lines (stock
+        reserved from several quants, §3.7 recipe "16: set ``qty_done`` on move lines"), so the
+        worker scans each line: up to what it reserved, the last line taking the rest.  A move
+        without lines (nothing reserved) gets a line of its own, as 16's inverse makes one."""
+        lines = self.world.models["stock.move.line"]
+        own = sorted(lines.table.ids_where("move_id", move_id))
+        if not own:
+            move = self.world.models["stock.move"].row(move_id)
+            lines.create_rows(
+                env,
+                [
+                    {
+                        "move_id": move_id,
+                        "qty_done": qty,
+                        "location_id": move["location_id"],
+                        "location_dest_id": move["location_dest_id"],
+                    }
+                ],
+            )
+            self.world.models["stock.move"].sync_quantity(env, [move_id])
+            return
+        rest = qty
+        for position, lid in enumerate(own):
+            share = rest if position == len(own) - 1 else min(rest, max(lines.reserved(lid), 0.0))
+            lines.write_rows(env, [lid], {"qty_done": share})
+            rest -= share
 
     # -- actions ------------------------------------------------------------------------------
     def receive(self, sku: str, qty: float, location: str = "WH/Stock") -> int:
