@@ -363,3 +363,49 @@ audit_log = Table(
     Column("detail", JSON, nullable=True),
     Index(None, "at"),
 )
+
+#: dashboard login failures per client address, shared by every web process (engine/
+#: dashboard_access.py): ``failures`` counted since ``window_start``; ``locked_until`` set when
+#: they reach the limit.  No password or token is ever stored here.
+dashboard_login_failures = Table(
+    "dashboard_login_failures",
+    metadata,
+    Column("client", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Index(None, "window_start"),
+)
+
+#: dashboard sessions ended by logout: the SHA-256 of the session's nonce (never the cookie),
+#: kept until the session would have expired anyway
+dashboard_revoked_sessions = Table(
+    "dashboard_revoked_sessions",
+    metadata,
+    Column("nonce_hash", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+#: the catalogues as the dashboard's product-links page last read them, searched and paged in
+#: the database (engine/dashboard_stock.py): ``kind`` variant (``store``, ``ref`` = variant GID),
+#: product (``ref`` = ``product_id`` as text) or problem (``ref`` = its position); ``search`` is
+#: the casefolded text a search matches.  Whether a variant is linked is read from
+#: ``product_links``, never from here.
+link_catalog = Table(
+    "link_catalog",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("store", String(64), nullable=True),
+    Column("ref", String(255), nullable=False),
+    Column("product_id", Integer, nullable=True),
+    Column("sku", String(255), nullable=True),
+    Column("barcode", String(255), nullable=True),
+    Column("name", Text, nullable=True),
+    Column("search", Text, nullable=False),
+    Column("detail", JSON, nullable=True),
+    Column("read_at", UtcDateTime, nullable=False),
+    Index(None, "kind", "store", "ref"),
+    Index(None, "kind", "product_id"),
+)

@@ -11,8 +11,11 @@
 * **CSRF**: each session carries a random token; every form posts it back (``csrf`` field) and
   a POST without the right one is refused (403).  The login form uses a double-submit cookie.
   A POST whose ``Origin`` names another host is refused too.
-* **Lock-out**: ``MAX_FAILURES`` wrong logins from one client address within ``LOCK_SECONDS``
-  lock that address out for ``LOCK_SECONDS`` (per process).
+* **Lock-out**: ``MAX_FAILURES`` wrong logins (or wrong bearer tokens) from one client address
+  within ``LOCK_SECONDS`` lock that address out for ``LOCK_SECONDS``.
+* **Logout** ends the session on every process.  Both are kept in the state database
+  (:class:`shopify_odoo.engine.dashboard_access.LoginGuard`), so they hold when several
+  processes serve the dashboard (docs/how-to/scale-out.md); no password or token is stored.
 * No secret is ever rendered: pages get the actor's name and the CSRF token only.
 """
 
@@ -20,9 +23,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -30,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shopify_odoo.config import DashboardSettings
+from shopify_odoo.engine.dashboard_access import LOCK_SECONDS, MAX_FAILURES, LoginGuard
 from shopify_odoo.web.passwords import verify_password
 
 SESSION_COOKIE = "so_session"
@@ -37,8 +39,7 @@ SESSION_COOKIE = "so_session"
 COOKIE_PATH = "/dashboard"
 LOGIN_CSRF_COOKIE = "so_login_csrf"
 SESSION_SECONDS = 12 * 3600
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
+__all__ = ["LOCK_SECONDS", "MAX_FAILURES", "Access", "Session", "client_ip", "is_tls"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,56 +60,18 @@ def is_tls(request: Request) -> bool:
     return request.url.scheme == "https" or proto == "https"
 
 
-@dataclass
-class Lockout:
-    """Failed logins per client address; ``clock`` is injectable for tests."""
-
-    max_failures: int = MAX_FAILURES
-    seconds: float = LOCK_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-    _locked: dict[str, float] = field(default_factory=dict)
-
-    def locked_for(self, ip: str) -> float:
-        """Seconds ``ip`` stays locked out (0: not locked)."""
-        until = self._locked.get(ip)
-        if until is None:
-            return 0.0
-        left = until - self.clock()
-        if left <= 0:
-            del self._locked[ip]
-            return 0.0
-        return left
-
-    def fail(self, ip: str) -> None:
-        now = self.clock()
-        recent = [t for t in self._failures.get(ip, []) if now - t < self.seconds]
-        recent.append(now)
-        self._failures[ip] = recent
-        if len(recent) >= self.max_failures:
-            self._locked[ip] = now + self.seconds
-            self._failures[ip] = []
-        if len(self._failures) > 10_000:  # bound memory under a spray of addresses
-            oldest = sorted(self._failures, key=lambda k: max(self._failures[k], default=0))
-            for key in oldest[:5_000]:
-                del self._failures[key]
-
-    def succeed(self, ip: str) -> None:
-        self._failures.pop(ip, None)
-
-
 class Access:
     """Credentials check, session cookies and CSRF for one app."""
 
-    def __init__(self, settings: DashboardSettings, *, lockout: Lockout | None = None) -> None:
+    def __init__(self, settings: DashboardSettings, *, guard: LoginGuard) -> None:
         self._hash = settings.password_hash.get_secret_value() if settings.password_hash else ""
         self._token = settings.token.get_secret_value() if settings.token else ""
         secret = settings.session_secret.get_secret_value() if settings.session_secret else ""
         self._serializer = URLSafeTimedSerializer(
             secret or secrets.token_urlsafe(32), salt="shopify-odoo-dashboard-session"
         )
-        self.lockout = lockout or Lockout()
-        self._revoked: dict[str, float] = {}
+        #: lock-out and logged-out sessions, shared by every process through the database
+        self.guard = guard
 
     @property
     def closed(self) -> bool:
@@ -135,20 +98,20 @@ class Access:
         )
         return session, value
 
-    def session_of(self, request: Request) -> Session | None:
+    async def session_of(self, request: Request) -> Session | None:
         if self.closed:
             return None
         bearer = request.headers.get("authorization", "")
         if bearer.lower().startswith("bearer ") and self._token:
             # a header credential counts towards the same lock-out as the login form
             ip = client_ip(request)
-            if self.lockout.locked_for(ip):
+            if await self.guard.locked_for(ip):
                 return None
             given = bearer[7:].strip()
             if hmac.compare_digest(given.encode(), self._token.encode()):
-                self.lockout.succeed(ip)
+                await self.guard.succeed(ip)
                 return Session("token", "", "", "bearer")
-            self.lockout.fail(ip)
+            await self.guard.fail(ip)
             return None
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
@@ -163,14 +126,14 @@ class Access:
             session = Session(str(data["a"]), str(data["c"]), str(data["n"]), str(data["m"]))
         except KeyError:
             return None
-        if session.nonce in self._revoked:
+        if await self.guard.revoked(session.nonce):
             return None
         return session
 
-    def revoke(self, session: Session) -> None:
-        now = time.monotonic()
-        self._revoked = {n: t for n, t in self._revoked.items() if now - t < SESSION_SECONDS}
-        self._revoked[session.nonce] = now
+    async def revoke(self, session: Session) -> None:
+        """Logout: the session's cookie is refused from now on, by every process."""
+        if session.nonce:
+            await self.guard.revoke(session.nonce, lifetime=SESSION_SECONDS)
 
     def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
         response.set_cookie(

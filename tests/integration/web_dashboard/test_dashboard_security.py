@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopify_odoo.config import Settings, settings_from_mapping
+from shopify_odoo.engine.dashboard_access import LoginGuard
 from shopify_odoo.engine.problems import record_problem
 from shopify_odoo.engine.runtime import Runtime
 from shopify_odoo.store import migrate
@@ -31,7 +32,7 @@ from shopify_odoo.store.tables import (
 from shopify_odoo.store.types import utcnow
 from shopify_odoo.web.dashboard import create_site
 from shopify_odoo.web.passwords import hash_password, verify_password
-from shopify_odoo.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Lockout
+from shopify_odoo.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
 from .conftest import PASSWORD, SESSION_SECRET, TOKEN, config
 
@@ -88,7 +89,7 @@ async def _site(tmp_path: Path, dashboard: dict[str, Any], url: str) -> AsyncIte
         odoo_transport=transport,
     )
     clock = Clock()
-    app = create_site(rt, lockout=Lockout(clock=clock))
+    app = create_site(rt, guard=LoginGuard(db, clock=clock))
     try:
         async with (
             app.router.lifespan_context(app),

@@ -44,25 +44,28 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from shopify_odoo.engine.dashboard import HealthChecks
+from shopify_odoo.engine.dashboard_access import LoginGuard
 from shopify_odoo.engine.dashboard_locations import MapEditor
 from shopify_odoo.engine.dashboard_stock import LinkBook
 from shopify_odoo.engine.runtime import Runtime
 from shopify_odoo.web.app import create_app
 from shopify_odoo.web.dashboard import login, ops, pages
 from shopify_odoo.web.dashboard.base import PREFIX, Dashboard, action, environment, page
-from shopify_odoo.web.security import Access, Lockout
+from shopify_odoo.web.security import Access
 
 __all__ = ["PREFIX", "Dashboard", "create_site", "dashboard_routes", "make_dashboard"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def make_dashboard(rt: Runtime, *, lockout: Lockout | None = None) -> Dashboard:
+def make_dashboard(rt: Runtime, *, guard: LoginGuard | None = None) -> Dashboard:
+    """``guard``: the lock-out and logout state (default: in ``rt.db``, shared by every
+    process on that database)."""
     secret = rt.settings.dashboard.session_secret
     key = secret.get_secret_value() if secret is not None else secrets.token_urlsafe(32)
     return Dashboard(
         rt=rt,
-        access=Access(rt.settings.dashboard, lockout=lockout),
+        access=Access(rt.settings.dashboard, guard=guard or LoginGuard(rt.db)),
         editor=MapEditor(rt),
         links=LinkBook(rt),
         health=HealthChecks(rt),
@@ -126,12 +129,12 @@ def create_site(
     rt: Runtime,
     *,
     extra_routes: Sequence[BaseRoute] = (),
-    lockout: Lockout | None = None,
+    guard: LoginGuard | None = None,
     **app_options: Any,
 ) -> Starlette:
     """The connector's app with the dashboard (and ``extra_routes``, e.g. the OAuth install
     routes); at start-up the location-map rows saved from the dashboard are put in use."""
-    dash = make_dashboard(rt, lockout=lockout)
+    dash = make_dashboard(rt, guard=guard)
     app = create_app(
         rt.settings,
         rt.db,

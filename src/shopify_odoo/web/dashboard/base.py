@@ -158,7 +158,7 @@ def page(dash: Dashboard, handler: Page) -> Callable[[Request], Awaitable[Respon
     """A GET page behind the login."""
 
     async def endpoint(request: Request) -> Response:
-        session = dash.access.session_of(request)
+        session = await dash.access.session_of(request)
         if session is None:
             if request.headers.get("authorization"):
                 return dash.refuse(request, None, 401, "Wrong or missing credentials.")
@@ -177,7 +177,7 @@ def action(dash: Dashboard, handler: FormPage) -> Callable[[Request], Awaitable[
     """A POST behind the login, the same-origin check and the session's CSRF token."""
 
     async def endpoint(request: Request) -> Response:
-        session = dash.access.session_of(request)
+        session = await dash.access.session_of(request)
         if session is None:
             return dash.refuse(request, None, 401, "Log in first: your session is missing.")
         if not dash.access.same_origin(request):

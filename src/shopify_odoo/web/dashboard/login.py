@@ -49,7 +49,7 @@ def login_page(
 
 
 async def get_login(dash: Dashboard, request: Request) -> Response:
-    if dash.access.session_of(request) is not None:
+    if await dash.access.session_of(request) is not None:
         return secure(RedirectResponse(PREFIX + "/", status_code=303))
     return login_page(dash, request)
 
@@ -58,7 +58,7 @@ async def post_login(dash: Dashboard, request: Request) -> Response:
     ip = client_ip(request)
     if dash.access.closed:
         return login_page(dash, request, status=403)
-    locked = dash.access.lockout.locked_for(ip)
+    locked = await dash.access.guard.locked_for(ip)
     if locked:
         return login_page(
             dash,
@@ -80,7 +80,7 @@ async def post_login(dash: Dashboard, request: Request) -> Response:
         )
     method = dash.access.check_secret(field(form, "password"))
     if method is None:
-        dash.access.lockout.fail(ip)
+        await dash.access.guard.fail(ip)
         log.warning("dashboard login refused from %s", ip, extra={"action": "dashboard_login"})
         return login_page(
             dash,
@@ -89,7 +89,7 @@ async def post_login(dash: Dashboard, request: Request) -> Response:
             error="Wrong password or token.",
             next_url=field(form, "next"),
         )
-    dash.access.lockout.succeed(ip)
+    await dash.access.guard.succeed(ip)
     name = _NAME.sub("", field(form, "name"))[:60] or "admin"
     actor = f"{name} ({method})"
     _session, value = dash.access.new_session(actor, method)
@@ -103,7 +103,7 @@ async def post_login(dash: Dashboard, request: Request) -> Response:
 async def post_logout(
     dash: Dashboard, request: Request, session: Session, form: FormData
 ) -> Response:
-    dash.access.revoke(session)
+    await dash.access.revoke(session)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
     dash.access.clear_session_cookie(response, request)
     return secure(response)
