@@ -333,6 +333,7 @@ async def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                     "--config",
                     str(config),
                     "run",
+                    *(() if args.concurrency is None else ("--concurrency", str(args.concurrency))),
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.DEVNULL,
                 )
@@ -396,6 +397,9 @@ def main() -> None:
     parser.add_argument(
         "--order-poll-interval", type=float, default=None, help="default: the product's (60 s)"
     )
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="`run --concurrency` (default: the CLI's)"
+    )
     parser.add_argument("--give-up", type=float, default=60.0)
     parser.add_argument("--plan", default="plus")
     parser.add_argument("--seed", type=int, default=3)
@@ -413,6 +417,7 @@ def main() -> None:
         "odoo_poll_interval_seconds": args.poll_interval,
         "order_poll_interval_seconds": args.order_poll_interval,
         "plan": args.plan,
+        "concurrency": args.concurrency,
     }
     modes = ["odoo_webhook", "poll_only"] if args.mode == "both" else [args.mode]
     for mode in modes:

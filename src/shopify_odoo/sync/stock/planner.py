@@ -32,7 +32,9 @@ Rules, per linked product P (``StockItem``) and each of its Shopify levels:
    ``odoo_to_shopify`` level gives a *complete* mark (its own, and the marks of its write)
    listing the known orders dated in its second; an order of that second it does not list
    explains the next window instead of the last (``sync/ledger.py``, "Windows and the order's
-   second": Shopify dates orders in whole seconds).
+   second": Shopify dates orders in whole seconds).  At such a level, a drop that orders heard
+   of later explain beyond its units carries the excess (up to the units of its orders dated in
+   its own second) into the window that starts at it (``_Carry``).
 4. A ``shopify_to_odoo`` level is the count: Odoo is adjusted so that
    ``sellable − in_flight`` equals Shopify's ``available`` there.  Adjustments land at the
    pool's adjustment location, one per (product, pool), and shift ``sellable`` by their delta
@@ -251,6 +253,7 @@ def _plan_pool(
     needs_mark: set[LevelKey] = set()
     settled: dict[LevelKey, Mark] = {}
 
+    carry = _Carry(idx)
     windows: dict[LevelKey, Drop] = {}
     #: the ``known`` of the marks set at this plan's reads, for the levels where they are
     #: complete (see ``sync/ledger.py``); other new marks are not complete
@@ -262,7 +265,7 @@ def _plan_pool(
         for drop in idx.drops.get(key, ()):
             if drop.resolved:
                 continue
-            explained_now = idx.explained(key, drop.since, drop.at, drop.since_known)
+            explained_now = carry.explained(key, drop.since, drop.at, drop.since_known, two_way)
             if view.passed(level.store, drop.at):
                 acc.changes.append(ResolveDrop(drop))
                 owed = drop.owed_delta(explained_now) if two_way else 0
@@ -279,11 +282,11 @@ def _plan_pool(
             continue
         baseline, since = mark.value, mark.at
         pend = mark.pending
-        if pend is not None and level.available == pend.value - idx.explained(
-            key, pend.at, level.read_at, mark.known
+        if pend is not None and level.available == pend.value - carry.explained(
+            key, pend.at, level.read_at, mark.known, two_way
         ):
             baseline, since = pend.value, pend.at
-        explained = idx.explained(key, since, level.read_at, mark.known)
+        explained = carry.explained(key, since, level.read_at, mark.known, two_way)
         d = baseline - explained - level.available
         # complete (sync/ledger.py): nothing unexplained since a mark that was complete itself,
         # or older than the read's second (an order of that second came after it)
@@ -401,6 +404,51 @@ def _plan_pool(
                 )
             )
     acc.figures.append(_figures(item, pool, push, view, total_sellable, in_flight, targets))
+
+
+class _Carry:
+    """``LedgerIndex.explained`` plus what a drop ending where the window starts carries over.
+
+    At an ``odoo_to_shopify`` level, a drop recorded at ``at`` measured exactly ``units`` that
+    no known order explained.  When orders heard of later explain *more* than that, the excess
+    did not move the level by ``at``: it can only be orders dated in ``at``'s second (Shopify's
+    whole seconds), which then came after ``at``.  Up to those orders' units, the excess explains
+    the window that starts at ``at`` (a second order in the same second as a fall read before
+    its webhook, otherwise held twice).  ``two_way`` levels carry nothing: there an excess is a
+    merchant restock the sale hid, and becomes an Odoo delta when the cursor passes.
+    """
+
+    def __init__(self, idx: LedgerIndex) -> None:
+        self.idx = idx
+        self.memo: dict[tuple[LevelKey, datetime], int] = {}
+
+    def explained(
+        self,
+        key: LevelKey,
+        after: datetime,
+        until: datetime,
+        known: tuple[str, ...] | None,
+        two_way: bool,
+    ) -> int:
+        net = self.idx.explained(key, after, until, known)
+        return net if two_way else net + self.carried(key, after)
+
+    def carried(self, key: LevelKey, start: datetime) -> int:
+        found = self.memo.get((key, start))
+        if found is not None:
+            return found
+        self.memo[(key, start)] = 0  # drops chain back in time; this guards a malformed loop
+        total = 0
+        for drop in self.idx.drops.get(key, ()):
+            if drop.at != start or drop.since >= drop.at:
+                continue
+            now = self.explained(key, drop.since, drop.at, drop.since_known, False)
+            excess = (now - drop.explained) - drop.units
+            if excess > 0:
+                last = self.idx.in_last_second(key, drop.since, drop.at, drop.since_known)
+                total += min(excess, last)
+        self.memo[(key, start)] = total
+        return total
 
 
 def _refuse_bad_rows(
