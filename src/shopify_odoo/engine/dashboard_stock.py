@@ -1,8 +1,13 @@
 """Product links and the stock of one SKU, for the dashboard.
 
-* :class:`LinkBook`: the link plan of every store (the same planner as ``link --dry-run``),
-  read on demand and kept for ``ttl`` seconds; search by SKU, barcode or name; the problems
-  (unmatched, blank, duplicate, many-to-one) with their fix; manual link and unlink;
+* :class:`LinkBook`: the product-links page.  The catalogues of both sides and the link plan's
+  problems (unmatched, blank, duplicate, many-to-one, with their fix) are read from Shopify and
+  Odoo only when asked ("Read catalogues again", a manual link, or the first visit when none
+  was ever read) and kept in the state database (``link_catalog``, shared by every process);
+  a page is then one search in the database by SKU, barcode or name (either side), ordered by
+  store and variant, ``limit`` rows at a time with a cursor for the next page, so a page costs
+  the same at 100 000 variants as at 100.  Whether a variant is linked is read live from
+  ``product_links``.  Manual link and unlink;
 * :func:`stock_of_sku`: per pool and location, Odoo sellable, in-flight orders, buffer, target,
   what each store shows and the last push with its outcome: the planner's own figures, read
   from both sides now (nothing is written).
@@ -11,12 +16,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopify_odoo.engine.catalog import odoo_products
 from shopify_odoo.engine.dashboard_audit import record_audit
@@ -25,12 +32,19 @@ from shopify_odoo.engine.links import LinkRun, apply_links, plan_links_now
 from shopify_odoo.engine.runtime import Runtime
 from shopify_odoo.engine.stock_world import read_world
 from shopify_odoo.queue import enqueue_many
-from shopify_odoo.store.tables import product_links, stock_pushes
-from shopify_odoo.sync.link_plan import LinkOverride, LinkProblem
+from shopify_odoo.store.tables import link_catalog, product_links, stock_pushes
+from shopify_odoo.store.types import utcnow
+from shopify_odoo.sync.link_plan import LinkOverride, LinkProblem, ProblemKind
 from shopify_odoo.sync.model import OdooProduct, normalise_sku
 from shopify_odoo.sync.stock import plan_stock
 
-LINKS_TTL = 60.0
+#: variants per page of the links page
+PAGE_SIZE = 100
+#: problems and Odoo products shown for one search
+PROBLEMS_SHOWN = 200
+PRODUCTS_SHOWN = 50
+#: rows per INSERT when the catalogues are stored
+_CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,98 +54,290 @@ class VariantView:
     sku: str
     barcode: str
     title: str
-    #: linked Odoo product (id, how), if any
+    #: linked Odoo product (id, how, its name), if any
     product_id: int | None
     matched_by: str | None
+    product_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class LinksView:
+class ProductView:
+    id: int
+    default_code: str
+    barcode: str
+    name: str
+    linked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinksPage:
     variants: tuple[VariantView, ...]
-    products: dict[int, OdooProduct]
+    #: cursor of the next page (``store``, ``variant_gid`` of this page's last row), or None
+    next_after: tuple[str, str] | None
     problems: tuple[LinkProblem, ...]
-    read_at: float
+    #: problems matching the search beyond those shown
+    more_problems: int
+    #: Odoo products matching the search (none without a search)
+    products: tuple[ProductView, ...]
+    #: variants without a link, over the whole catalogue
+    unlinked: int
+    #: when the catalogues were read (None: never)
+    read_at: datetime | None
+
+
+def _text(*parts: object) -> str:
+    return "\n".join(str(p) for p in parts if p not in (None, "")).casefold()
+
+
+def _problem_row(store: str | None, i: int, p: LinkProblem, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": "problem",
+        "store": store,
+        "ref": f"{i:08d}",
+        "product_id": None,
+        "sku": p.sku,
+        "barcode": None,
+        "name": p.message,
+        "search": _text(p.sku, p.message, *p.product_ids),
+        "detail": {
+            "kind": p.kind.value,
+            "blocking": p.blocking,
+            "variant_gids": list(p.variant_gids),
+            "product_ids": list(p.product_ids),
+        },
+        "read_at": now,
+    }
+
+
+def _variant_rows(run: LinkRun, stores: Iterable[str], now: datetime) -> list[dict[str, Any]]:
+    wanted = set(stores)
+    rows = []
+    for (store, gid), cv in sorted(run.catalog.items()):
+        if store not in wanted:
+            continue
+        v = cv.variant
+        title = f"{v.product_title} / {v.variant_title}".strip(" /")
+        rows.append(
+            {
+                "kind": "variant",
+                "store": store,
+                "ref": gid,
+                "product_id": None,
+                "sku": v.sku or "",
+                "barcode": v.barcode or "",
+                "name": title,
+                "search": _text(v.sku, v.barcode, title),
+                "detail": None,
+                "read_at": now,
+            }
+        )
+    return rows
+
+
+def _product_rows(products: Sequence[OdooProduct], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "product",
+            "store": None,
+            "ref": str(p.id),
+            "product_id": p.id,
+            "sku": p.default_code or "",
+            "barcode": p.barcode or "",
+            "name": p.name,
+            "search": _text(p.default_code, p.barcode, p.name),
+            "detail": None,
+            "read_at": now,
+        }
+        for p in sorted(products, key=lambda p: p.id)
+    ]
+
+
+async def _insert(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), _CHUNK):
+        await conn.execute(link_catalog.insert(), rows[i : i + _CHUNK])
 
 
 class LinkBook:
-    """The catalogues of both sides and their link plan, cached for ``ttl`` seconds."""
+    """The product-links page's reads (in the database) and actions."""
 
-    def __init__(self, rt: Runtime, ttl: float = LINKS_TTL) -> None:
+    def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.ttl = ttl
-        self._view: LinksView | None = None
         self._lock = asyncio.Lock()
 
-    def invalidate(self) -> None:
-        self._view = None
-
-    async def view(self, *, refresh: bool = False) -> LinksView:
+    async def refresh(self) -> None:
+        """Read both catalogues and the link plan now and store them for the page."""
         async with self._lock:
-            view = self._view
-            if refresh or view is None or time.monotonic() - view.read_at > self.ttl:
-                view = self._view = await self._read()
-            return view
+            run, products = await asyncio.gather(
+                plan_links_now(self.rt),
+                odoo_products(self.rt.odoo, company_id=self.rt.settings.odoo.company_id),
+            )
+            now = utcnow()
+            rows = _variant_rows(run, run.stores, now) + _product_rows(products, now)
+            problems: list[tuple[str | None, LinkProblem]] = [
+                (sp.store, p) for sp in run.plan.stores for p in sp.problems
+            ]
+            problems += [(p.store, p) for p in run.plan.problems]
+            rows += [_problem_row(store, i, p, now) for i, (store, p) in enumerate(problems)]
+            async with self.rt.db.begin() as conn:
+                await conn.execute(delete(link_catalog))
+                await _insert(conn, rows)
 
-    async def _read(self) -> LinksView:
-        run, products = await asyncio.gather(
-            plan_links_now(self.rt),
-            odoo_products(self.rt.odoo, company_id=self.rt.settings.odoo.company_id),
-        )
-        t = product_links.c
+    async def read_at(self) -> datetime | None:
+        """When the stored catalogues were read (None: never)."""
         async with self.rt.db.connect() as conn:
-            stored = {
-                (r.store, r.variant_gid): (int(r.odoo_product_id), r.matched_by)
-                for r in await conn.execute(
-                    select(t.store, t.variant_gid, t.odoo_product_id, t.matched_by).where(
-                        t.status == "linked"
-                    )
-                )
-            }
-        variants = []
-        for (store, gid), cv in sorted(run.catalog.items()):
-            v = cv.variant
-            linked = stored.get((store, gid))
-            variants.append(
-                VariantView(
-                    store,
-                    gid,
-                    v.sku or "",
-                    v.barcode or "",
-                    f"{v.product_title} / {v.variant_title}".strip(" /"),
-                    linked[0] if linked else None,
-                    linked[1] if linked else None,
+            value = (await conn.execute(select(func.max(link_catalog.c.read_at)))).scalar()
+        return value if isinstance(value, datetime) else None
+
+    async def _ensure(self) -> datetime | None:
+        """When the catalogues were stored; read them the first time (never on later visits)."""
+        read_at = await self.read_at()
+        if read_at is None:
+            await self.refresh()
+            read_at = await self.read_at()
+        return read_at
+
+    async def search(
+        self,
+        query: str,
+        *,
+        unlinked_only: bool = False,
+        after: tuple[str, str] | None = None,
+        limit: int = PAGE_SIZE,
+        stores: Sequence[str] | None = None,
+    ) -> LinksPage:
+        """Variants (ordered by store and variant GID, ``limit`` after the cursor ``after``),
+        problems and Odoo products whose SKU, barcode or name (either side) contains
+        ``query``; all in the database."""
+        read_at = await self._ensure()
+        q = query.strip().casefold()
+        v = link_catalog.alias("v")
+        o = link_catalog.alias("o")
+        pl = product_links.c
+        joined = v.outerjoin(
+            product_links,
+            and_(pl.store == v.c.store, pl.variant_gid == v.c.ref, pl.status == "linked"),
+        ).outerjoin(o, and_(o.c.kind == "product", o.c.product_id == pl.odoo_product_id))
+        stmt = (
+            select(
+                v.c.store,
+                v.c.ref,
+                v.c.sku,
+                v.c.barcode,
+                v.c.name,
+                pl.odoo_product_id,
+                pl.matched_by,
+                o.c.name.label("product_name"),
+            )
+            .select_from(joined)
+            .where(v.c.kind == "variant")
+        )
+        if q:
+            stmt = stmt.where(
+                or_(
+                    v.c.search.contains(q, autoescape=True), o.c.search.contains(q, autoescape=True)
                 )
             )
-        problems = [p for sp in run.plan.stores for p in sp.problems] + list(run.plan.problems)
-        return LinksView(
-            tuple(variants), {p.id: p for p in products}, tuple(problems), time.monotonic()
+        if unlinked_only:
+            stmt = stmt.where(pl.id.is_(None))
+        if stores is not None:
+            stmt = stmt.where(v.c.store.in_(list(stores)))
+        if after is not None:
+            stmt = stmt.where(
+                or_(v.c.store > after[0], and_(v.c.store == after[0], v.c.ref > after[1]))
+            )
+        stmt = stmt.order_by(v.c.store, v.c.ref).limit(limit + 1)
+        c = link_catalog.c
+        async with self.rt.db.connect() as conn:
+            found = (await conn.execute(stmt)).all()
+            unlinked = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(
+                        v.outerjoin(
+                            product_links,
+                            and_(
+                                pl.store == v.c.store,
+                                pl.variant_gid == v.c.ref,
+                                pl.status == "linked",
+                            ),
+                        )
+                    )
+                    .where(v.c.kind == "variant", pl.id.is_(None))
+                )
+            ).scalar_one()
+            problem_query = select(link_catalog).where(c.kind == "problem")
+            if q:
+                problem_query = problem_query.where(c.search.contains(q, autoescape=True))
+            if stores is not None:
+                problem_query = problem_query.where(
+                    or_(c.store.is_(None), c.store.in_(list(stores)))
+                )
+            problem_rows = (
+                await conn.execute(problem_query.order_by(c.id).limit(PROBLEMS_SHOWN + 1))
+            ).all()
+            more = 0
+            if len(problem_rows) > PROBLEMS_SHOWN:
+                more = (
+                    await conn.execute(select(func.count()).select_from(problem_query.subquery()))
+                ).scalar_one() - PROBLEMS_SHOWN
+            products: list[ProductView] = []
+            if q:
+                rows = (
+                    await conn.execute(
+                        select(c.product_id, c.sku, c.barcode, c.name)
+                        .where(c.kind == "product", c.search.contains(q, autoescape=True))
+                        .order_by(c.product_id)
+                        .limit(PRODUCTS_SHOWN)
+                    )
+                ).all()
+                pids = [int(r.product_id) for r in rows]
+                linked = {
+                    int(pid)
+                    for (pid,) in await conn.execute(
+                        select(pl.odoo_product_id).where(
+                            pl.status == "linked", pl.odoo_product_id.in_(pids)
+                        )
+                    )
+                }
+                products = [
+                    ProductView(
+                        int(r.product_id),
+                        r.sku or "",
+                        r.barcode or "",
+                        r.name or "",
+                        int(r.product_id) in linked,
+                    )
+                    for r in rows
+                ]
+        variants = tuple(
+            VariantView(
+                r.store,
+                r.ref,
+                r.sku or "",
+                r.barcode or "",
+                r.name or "",
+                int(r.odoo_product_id) if r.odoo_product_id is not None else None,
+                r.matched_by,
+                r.product_name or "",
+            )
+            for r in found[:limit]
         )
-
-    async def search(self, query: str, *, stores: tuple[str, ...] | None = None) -> LinksView:
-        """Variants and problems whose SKU, barcode or name (either side) contains ``query``."""
-        view = await self.view()
-        q = query.strip().casefold()
-        if not q:
-            return view
-
-        def hit(*texts: str) -> bool:
-            return any(q in t.casefold() for t in texts if t)
-
-        variants = []
-        for v in view.variants:
-            if stores is not None and v.store not in stores:
-                continue
-            p = view.products.get(v.product_id) if v.product_id is not None else None
-            if hit(v.sku, v.barcode, v.title) or (
-                p is not None and hit(p.default_code or "", p.barcode or "", p.name)
-            ):
-                variants.append(v)
-        problems = [
-            p
-            for p in view.problems
-            if hit(p.sku, p.message) or any(hit(str(i)) for i in p.product_ids)
-        ]
-        return LinksView(tuple(variants), view.products, tuple(problems), view.read_at)
+        next_after = (variants[-1].store, variants[-1].variant_gid) if len(found) > limit else None
+        problems = tuple(
+            LinkProblem(
+                ProblemKind(r.detail["kind"]),
+                r.store,
+                r.sku or "",
+                r.name or "",
+                bool(r.detail["blocking"]),
+                tuple(r.detail.get("variant_gids") or ()),
+                tuple(int(i) for i in r.detail.get("product_ids") or ()),
+            )
+            for r in problem_rows[:PROBLEMS_SHOWN]
+        )
+        return LinksPage(
+            variants, next_after, problems, more, tuple(products), int(unlinked), read_at
+        )
 
     async def link(self, store: str, sku: str, product_id: int, *, actor: str) -> LinkRun:
         """Link the variant of ``store`` with Shopify SKU ``sku`` to Odoo ``product_id`` (kept
@@ -149,7 +355,18 @@ class LinkBook:
                 target=f"{store}/{clean}",
                 detail={"product_id": product_id},
             )
-        self.invalidate()
+            # the store's catalogue and problems as this run read them (other stores and the
+            # cross-store problems keep their last reading)
+            c = link_catalog.c
+            now = utcnow()
+            await conn.execute(
+                delete(link_catalog).where(c.kind.in_(("variant", "problem")), c.store == store)
+            )
+            rows = _variant_rows(run, [store], now)
+            rows += [
+                _problem_row(store, i, p, now) for i, p in enumerate(run.plan.store(store).problems)
+            ]
+            await _insert(conn, rows)
         return run
 
     async def unlink(self, store: str, variant_gid: str, *, actor: str) -> bool:
@@ -173,7 +390,6 @@ class LinkBook:
                 target=f"{store}/{variant_gid}",
                 detail={"product_id": int(row.odoo_product_id)},
             )
-        self.invalidate()
         return True
 
 

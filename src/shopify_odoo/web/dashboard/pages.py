@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -142,17 +143,20 @@ async def links_page(
     message: str = "",
     query: str | None = None,
 ) -> Response:
+    """One page of variants, searched in the database (``q``), ``after`` = the cursor of the
+    next page (``store`` and variant GID of the previous page's last row)."""
     q = query if query is not None else request.query_params.get("q", "")
     only = request.query_params.get("show", "")
-    view = await dash.links.search(q)
-    variants = [v for v in view.variants if only != "unlinked" or v.product_id is None]
-    linked_pids = {v.product_id for v in view.variants if v.product_id is not None}
-    qn = q.strip().casefold()
-    odoo = [
-        p
-        for p in view.products.values()
-        if qn and any(qn in (t or "").casefold() for t in (p.default_code, p.barcode, p.name))
-    ][:50]
+    after_store = request.query_params.get("after_store")
+    after_gid = request.query_params.get("after")
+    after = (after_store, after_gid) if after_store and after_gid and query is None else None
+    found = await dash.links.search(q, unlinked_only=only == "unlinked", after=after)
+    next_url = ""
+    if found.next_after is not None:
+        params = {"q": q, "after_store": found.next_after[0], "after": found.next_after[1]}
+        if only:
+            params["show"] = only
+        next_url = "?" + urlencode(params)
     return dash.render(
         request,
         "links.html",
@@ -160,13 +164,14 @@ async def links_page(
         status=status,
         q=q,
         show=only,
-        variants=variants[:500],
-        hidden=max(0, len(variants) - 500),
-        unlinked=sum(1 for v in view.variants if v.product_id is None),
-        problems=view.problems,
-        products=view.products,
-        odoo=odoo,
-        linked_pids=linked_pids,
+        variants=found.variants,
+        next_url=next_url,
+        paged=after is not None,
+        unlinked=found.unlinked,
+        problems=found.problems,
+        more_problems=found.more_problems,
+        odoo=found.products,
+        read_at=found.read_at,
         message=message,
     )
 
@@ -225,7 +230,7 @@ async def unlink_variant(
 async def refresh_links(
     dash: Dashboard, request: Request, session: Session, form: FormData
 ) -> Response:
-    await dash.links.view(refresh=True)
+    await dash.links.refresh()
     return dash.done("/links", "Catalogues read again.")
 
 
