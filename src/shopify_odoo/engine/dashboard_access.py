@@ -112,12 +112,16 @@ class LoginGuard:
         """A right login: forget ``client``'s failures (its lock-out, if any, was checked
         before the password was)."""
         f = dashboard_login_failures.c
+        key = client[:128]
+        async with self.db.connect() as conn:  # most requests: nothing to forget, no write
+            known = (await conn.execute(select(f.client).where(f.client == key))).first()
+        if known is None:
+            return
         now = self._now()
         async with self.db.begin() as conn:
             await conn.execute(
                 delete(dashboard_login_failures).where(
-                    f.client == client[:128],
-                    or_(f.locked_until.is_(None), f.locked_until <= now),
+                    f.client == key, or_(f.locked_until.is_(None), f.locked_until <= now)
                 )
             )
 

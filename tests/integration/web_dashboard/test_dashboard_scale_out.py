@@ -164,3 +164,40 @@ async def test_logout_on_one_process_ends_the_session_on_the_other(db_url: str) 
     assert match.group(1) not in stored
     for secret in (PASSWORD, TOKEN, SESSION_SECRET):
         assert secret not in stored
+
+
+async def test_guard_counts_within_the_window_and_forgets_old_addresses(db_url: str) -> None:
+    await migrate.upgrade(db_url)
+    db = await open_database(db_url)
+    clock = Clock()
+    guard = LoginGuard(db, max_failures=3, seconds=60, clock=clock)
+    try:
+        assert not await guard.fail("10.0.0.1")
+        assert not await guard.fail("10.0.0.1")
+        clock.now += 61  # the first two are out of the window
+        assert not await guard.fail("10.0.0.1")
+        assert not await guard.fail("10.0.0.1")
+        assert await guard.locked_for("10.0.0.1") == 0
+        assert await guard.fail("10.0.0.1")  # the third within 60 s
+        assert await guard.locked_for("10.0.0.1") == pytest.approx(60)
+        await guard.succeed("10.0.0.1")  # a lock-out is not lifted by anything but time
+        assert await guard.locked_for("10.0.0.1") > 0
+        for n in range(20):  # a spray of addresses
+            await guard.fail(f"192.0.2.{n}")
+        clock.now += 61
+        await guard.fail("10.0.0.2")  # writing prunes what is over
+        async with db.connect() as conn:
+            left = {r.client for r in await conn.execute(select(dashboard_login_failures))}
+        assert left == {"10.0.0.2"}
+        assert await guard.locked_for("10.0.0.1") == 0
+        await guard.revoke("nonce-1", lifetime=30)
+        assert await guard.revoked("nonce-1")
+        assert not await guard.revoked("nonce-2")
+        clock.now += 31
+        await guard.revoke("nonce-2", lifetime=30)  # prunes nonce-1's expired row
+        async with db.connect() as conn:
+            hashes = [r.nonce_hash for r in await conn.execute(select(dashboard_revoked_sessions))]
+        assert len(hashes) == 1
+        assert "nonce-2" not in hashes[0]
+    finally:
+        await db.dispose()
