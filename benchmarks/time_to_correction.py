@@ -24,14 +24,17 @@ clock starts when the sandbox action returns.  Two runs:
 * ``poll_only``: no Odoo webhook, Odoo changes are found by the poll every
   ``--poll-interval`` seconds (target p99 <= poll interval + 2 s).
 
-Orders reach the connector by the stores' webhooks in both runs (the in-flight ledger; order
+``--concurrency`` starts ``run --concurrency N`` (default: the CLI's).  Orders reach the
+connector by the stores' webhooks in both runs (the in-flight ledger; order
 import into Odoo is not configured here).  An event not converged within ``--give-up``
 seconds is counted as ``unconverged`` (and its latency as the give-up time); for those,
 ``unconverged_off_by`` gives the stores' figures minus the expected ones at give-up.  An event
 whose figure went *past* the expected one (an order: the other store below ``before - 1``) is
 counted in ``overshot`` with its latency: the signature of an order's unit counted twice, once
 as the order and once as a Shopify drop held in flight until the order poll's cursor passes it
-(DESIGN.md §2): a real miss of the connector, not of the measurement.  ``moved_backwards``
+(DESIGN.md §2): a real miss of the connector, not of the measurement (orders dated in the
+same second as the connector's last look at a level caused most of them, until the rule of
+``sync/ledger.py``, "Windows and the order's second").  ``moved_backwards``
 counts events during which a store moved *away* from the expected figure, past its starting
 one (an Odoo receipt measured while an earlier order's double count lands).  The last line
 printed is a JSON object with every figure.
