@@ -152,6 +152,17 @@ def _product_rows(products: Sequence[OdooProduct], now: datetime) -> list[dict[s
     ]
 
 
+#: PostgreSQL advisory lock key of ``link_catalog`` writes: two processes storing a reading at
+#: once take turns (else each would delete the old rows and both readings would stay); SQLite
+#: writers already take turns (``BEGIN IMMEDIATE``)
+_CATALOG_LOCK = 0x5D0C_A7A1
+
+
+async def _lock_catalog(conn: AsyncConnection) -> None:
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(_CATALOG_LOCK)))
+
+
 async def _insert(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     for i in range(0, len(rows), _CHUNK):
         await conn.execute(link_catalog.insert(), rows[i : i + _CHUNK])
@@ -179,6 +190,7 @@ class LinkBook:
             problems += [(p.store, p) for p in run.plan.problems]
             rows += [_problem_row(store, i, p, now) for i, (store, p) in enumerate(problems)]
             async with self.rt.db.begin() as conn:
+                await _lock_catalog(conn)
                 await conn.execute(delete(link_catalog))
                 await _insert(conn, rows)
 
@@ -356,8 +368,12 @@ class LinkBook:
                 detail={"product_id": product_id},
             )
             # the store's catalogue and problems as this run read them (other stores and the
-            # cross-store problems keep their last reading)
+            # cross-store problems keep their last reading); nothing when the page never read
+            # the catalogues (its first visit reads them all)
+            await _lock_catalog(conn)
             c = link_catalog.c
+            if (await conn.execute(select(c.id).limit(1))).first() is None:
+                return run
             now = utcnow()
             await conn.execute(
                 delete(link_catalog).where(c.kind.in_(("variant", "problem")), c.store == store)

@@ -5,10 +5,12 @@ variants at a time with a cursor to the next page."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -230,3 +232,34 @@ async def test_links_page_has_a_next_page_link(rt: Runtime, reads: Reads) -> Non
             url = match.group(1).replace("&amp;", "&")
         assert len(seen) == len(set(seen)) == 2 * PER_STORE
         assert reads.plans == 1
+
+
+async def test_a_link_before_any_reading_leaves_no_partial_copy(rt: Runtime, reads: Reads) -> None:
+    book = LinkBook(rt)
+    await book.link("us", "CAP-0005", 105, actor="test")
+    assert reads.plans == 1
+    assert await book.read_at() is None  # the link read one store: not stored as the catalogue
+    page = await book.search("cap-0005")
+    assert reads.plans == 2  # the first visit reads everything
+    assert [(v.store, v.product_id) for v in page.variants] == [("eu", 105), ("us", 105)]
+    assert [p.id for p in page.products] == [105]
+    # a link after the reading refreshes that store's rows (and only them)
+    await book.link("us", "CAP-0006", 106, actor="test")
+    page = await book.search("cap-0006")
+    assert [(v.store, v.product_id) for v in page.variants] == [("eu", 106), ("us", 106)]
+    assert len(skus(await every_page(book, ""))) == 2 * PER_STORE
+
+
+async def test_two_processes_reading_at_once_keep_one_copy(
+    rt: Runtime, reads: Reads, db_url: str
+) -> None:
+    other_db = await open_database(db_url)
+    try:
+        other = LinkBook(
+            cast(Runtime, SimpleNamespace(db=other_db, odoo=rt.odoo, settings=rt.settings))
+        )
+        await asyncio.gather(LinkBook(rt).refresh(), other.refresh(), LinkBook(rt).refresh())
+        assert reads.plans == 3
+        assert len(skus(await every_page(LinkBook(rt), ""))) == 2 * PER_STORE
+    finally:
+        await other_db.dispose()
