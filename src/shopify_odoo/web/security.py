@@ -39,7 +39,18 @@ SESSION_COOKIE = "so_session"
 COOKIE_PATH = "/dashboard"
 LOGIN_CSRF_COOKIE = "so_login_csrf"
 SESSION_SECONDS = 12 * 3600
-__all__ = ["LOCK_SECONDS", "MAX_FAILURES", "Access", "Session", "client_ip", "is_tls"]
+__all__ = [
+    "COOKIE_PATH",
+    "LOCK_SECONDS",
+    "LOGIN_CSRF_COOKIE",
+    "MAX_FAILURES",
+    "SESSION_COOKIE",
+    "SESSION_SECONDS",
+    "Access",
+    "Session",
+    "client_ip",
+    "is_tls",
+]
 
 
 @dataclass(frozen=True, slots=True)
