@@ -21,6 +21,10 @@ answer                 when
 ``POST /webhooks/odoo?token=<secret>``: Odoo automation rules ("Send Webhook Notification",
 odoo-external-api.md §7.1) send no signature and never retry, so the URL carries a shared
 secret (``sync.odoo_webhook_secret``); the payload's product marks that product's stock dirty.
+Odoo 17 posts a rule's webhooks one at a time, inline (§7.1), so the answer is on Odoo's clock:
+200 once the mark is durable, by a read when a due job already covers it, else by a group
+commit shared with concurrent deliveries (:class:`~shopify_odoo.engine.inbox.OdooTrigger`);
+503 for every delivery of a batch whose transaction failed.
 """
 
 from __future__ import annotations
