@@ -55,7 +55,8 @@ def create_app(
     """The Starlette app of one process (the caller owns ``db`` and disposes it)."""
     writer = InboxWriter(db)
     shopify = ShopifyReceiver(settings, writer, max_body=max_body)
-    odoo = OdooReceiver(settings, OdooTrigger(db), max_body=max_body)
+    trigger = OdooTrigger(db)
+    odoo = OdooReceiver(settings, trigger, max_body=max_body)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -75,6 +76,7 @@ def create_app(
             yield
         finally:
             await writer.close()
+            await trigger.close()  # its pending marks are written before the process stops
 
     routes: list[BaseRoute] = [
         Route("/webhooks/shopify/{store}", shopify.handle, methods=["POST"]),
