@@ -26,7 +26,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -223,26 +223,39 @@ class InboxUnavailable(Exception):
     """The delivery could not be committed: the receiver answers 503 so Shopify retries."""
 
 
-class InboxWriter:
-    """Group commit: concurrent deliveries share one transaction, answered after it commits."""
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+class _GroupCommit(Generic[_In, _Out]):
+    """Concurrent submissions share one transaction (at most ``max_batch``), each answered
+    once it commits; if it fails, every submission of the batch gets
+    :class:`InboxUnavailable` (the receiver answers 503) and none is acknowledged unrecorded."""
+
+    #: what one batch is, for the log line of a failed commit
+    what = "items"
 
     def __init__(self, db: Database, *, max_batch: int = 500) -> None:
         self._db = db
         self._max_batch = max_batch
-        self._pending: list[tuple[Delivery, asyncio.Future[bool]]] = []
+        self._pending: list[tuple[_In, asyncio.Future[_Out]]] = []
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        #: how many batches were written
+        self.batches = 0
 
-    async def submit(self, delivery: Delivery) -> bool:
-        """Store ``delivery``; ``True`` if new, ``False`` if a duplicate.  Raises
-        :class:`InboxUnavailable` when the state database cannot take it."""
+    async def _commit(self, conn: AsyncConnection, items: list[_In]) -> list[_Out]:
+        """Store ``items`` in ``conn``'s transaction; one answer per item, in order."""
+        raise NotImplementedError
+
+    async def _submit(self, item: _In) -> _Out:
         if self._closed:
             raise InboxUnavailable("the receiver is shutting down")
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="webhook-inbox-writer")
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((delivery, future))
+            self._task = asyncio.create_task(self._run(), name=f"group-commit-{self.what}")
+        future: asyncio.Future[_Out] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
         self._ready.set()
         return await future
 
@@ -255,26 +268,20 @@ class InboxWriter:
                 del self._pending[: self._max_batch]
                 await self._write(batch)
 
-    async def _write(self, batch: list[tuple[Delivery, asyncio.Future[bool]]]) -> None:
+    async def _write(self, batch: list[tuple[_In, asyncio.Future[_Out]]]) -> None:
         try:
             async with self._db.begin() as conn:
-                new_ids = await store_deliveries(conn, [d for d, _f in batch])
+                answers = await self._commit(conn, [item for item, _f in batch])
         except Exception as exc:
-            log.exception(
-                "storing %d webhook deliveries failed", len(batch), extra={"action": "inbox"}
-            )
-            for _d, future in batch:
+            log.exception("storing %d %s failed", len(batch), self.what, extra={"action": "inbox"})
+            for _item, future in batch:
                 if not future.done():
                     future.set_exception(InboxUnavailable(f"{type(exc).__name__}: {exc}"))
             return
-        claimed: set[str] = set()
-        for d, future in batch:
-            if future.done():
-                continue
-            # the first request of an id in this batch is the new one; repeats are duplicates
-            is_new = d.delivery_id in new_ids and d.delivery_id not in claimed
-            claimed.add(d.delivery_id)
-            future.set_result(is_new)
+        self.batches += 1
+        for (_item, future), answer in zip(batch, answers, strict=True):
+            if not future.done():
+                future.set_result(answer)
 
     async def close(self) -> None:
         """Write what is pending, then stop."""
@@ -288,7 +295,28 @@ class InboxWriter:
                 await self._task
 
 
-class OdooTrigger:
+class InboxWriter(_GroupCommit[Delivery, bool]):
+    """Group commit of Shopify webhook deliveries into the inbox."""
+
+    what = "webhook deliveries"
+
+    async def submit(self, delivery: Delivery) -> bool:
+        """Store ``delivery``; ``True`` if new, ``False`` if a duplicate.  Raises
+        :class:`InboxUnavailable` when the state database cannot take it."""
+        return await self._submit(delivery)
+
+    async def _commit(self, conn: AsyncConnection, items: list[Delivery]) -> list[bool]:
+        new_ids = await store_deliveries(conn, items)
+        claimed: set[str] = set()
+        answers: list[bool] = []
+        for d in items:
+            # the first request of an id in this batch is the new one; repeats are duplicates
+            answers.append(d.delivery_id in new_ids and d.delivery_id not in claimed)
+            claimed.add(d.delivery_id)
+        return answers
+
+
+class OdooTrigger(_GroupCommit[DirtyKeys, int]):
     """Marks the keys of Odoo automation-rule webhooks dirty (no inbox: Odoo sends no id).
 
     Odoo 17 posts a rule's webhooks one at a time and inline (odoo-external-api.md §7.1), a
@@ -305,15 +333,12 @@ class OdooTrigger:
       of the batch gets :class:`InboxUnavailable` (a 503), none is acknowledged unrecorded.
     """
 
+    what = "Odoo webhook marks"
+
     def __init__(self, db: Database, *, max_batch: int = 500) -> None:
-        self._db = db
-        self._max_batch = max_batch
-        self._pending: list[tuple[DirtyKeys, asyncio.Future[int]]] = []
-        self._ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        #: how many marks were answered by the read, and how many batches were written
+        super().__init__(db, max_batch=max_batch)
+        #: how many marks were answered by the read (batches written: ``batches``)
         self.covered = 0
-        self.batches = 0
 
     async def mark(self, dirty: DirtyKeys) -> int:
         """Make ``dirty`` durable; returns how many keys it names.  Raises
@@ -326,12 +351,7 @@ class OdooTrigger:
                     return len(keys)
             except Exception:  # the write below decides; a failed read costs only time
                 log.debug("covered-check failed", exc_info=True, extra={"action": "inbox"})
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="odoo-webhook-writer")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((dirty, future))
-        self._ready.set()
-        return await future
+        return await self._submit(dirty)
 
     async def _covered(self, keys: list[tuple[str, str]]) -> bool:
         j = jobs.c
@@ -361,43 +381,9 @@ class OdooTrigger:
             found = {(kind, key) for kind, key in rows}
         return all(k in found for k in keys)
 
-    async def _run(self) -> None:
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            while self._pending:
-                batch = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-                await self._write(batch)
-
-    async def _write(self, batch: list[tuple[DirtyKeys, asyncio.Future[int]]]) -> None:
-        try:
-            async with self._db.begin() as conn:
-                await _enqueue_dirty(conn, [d for d, _f in batch])
-        except Exception as exc:
-            log.exception(
-                "marking %d Odoo webhook deliveries dirty failed",
-                len(batch),
-                extra={"action": "inbox"},
-            )
-            for _d, future in batch:
-                if not future.done():
-                    future.set_exception(InboxUnavailable(f"{type(exc).__name__}: {exc}"))
-            return
-        self.batches += 1
-        for d, future in batch:
-            if not future.done():
-                future.set_result(_key_count(d))
-
-    async def close(self) -> None:
-        """Write what is pending, then stop."""
-        if self._pending:
-            batch, self._pending = self._pending, []
-            await self._write(batch)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def _commit(self, conn: AsyncConnection, items: list[DirtyKeys]) -> list[int]:
+        await _enqueue_dirty(conn, items)
+        return [_key_count(d) for d in items]
 
 
 def _direct_keys(dirty: DirtyKeys) -> list[tuple[str, str]] | None:
