@@ -4,11 +4,12 @@ Run from the project root: ``uv run python benchmarks/webhooks.py [--deliveries 
 
 What is measured: the whole accept path of ``POST /webhooks/shopify/<store>`` (HMAC check over
 the raw body, parse into a typed event, store in the inbox once by webhook id and enqueue the
-dirty keys in the same transaction, answer 200) served by a real uvicorn server (h11, the
-locked dependencies) on loopback, in its own process pinned to one core.  The load generator
-is another process on the other core: a minimal HTTP/1.1 keep-alive client over raw sockets
+dirty keys in the same transaction, answer 200) served by a real uvicorn server (httptools
+parser, picked by uvicorn as in ``shopify-odoo run``; with h11 it accepted ~20 % fewer) on
+loopback, in its own process pinned to one core.  The load generator is another process
+on the other core: a minimal HTTP/1.1 keep-alive client over raw sockets
 (``--connections`` concurrent connections, requests pre-signed before the clock starts), so
-the client is not the bottleneck.
+the client is not the bottleneck.  ``--profile PREFIX`` writes the server's cProfile.
 
 Deliveries: half ``orders/create`` (an order key plus a stock key through the product link of
 its variant), half ``inventory_levels/update`` (a stock key through the link of its inventory
@@ -67,9 +68,27 @@ def _pin(cpu: int) -> None:
         os.sched_setaffinity(0, {cpu % (os.cpu_count() or 1)})
 
 
-def serve(url: str, port_out: Any, stop_in: Any) -> None:
+def _http_impl() -> str:
+    """The HTTP parser uvicorn picks with ``http="auto"`` (httptools is a dependency)."""
+    import importlib.util
+
+    return "httptools" if importlib.util.find_spec("httptools") else "h11"
+
+
+def serve(url: str, port_out: Any, stop_in: Any, profile: str | None = None) -> None:
     _pin(0)
-    asyncio.run(_serve(url, port_out, stop_in))
+    if not profile:
+        asyncio.run(_serve(url, port_out, stop_in))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(_serve(url, port_out, stop_in))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 async def _serve(url: str, port_out: Any, stop_in: Any) -> None:
@@ -260,7 +279,8 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     port_recv, port_send = ctx.Pipe(duplex=False)
     stop_recv, stop_send = ctx.Pipe(duplex=False)
-    server = ctx.Process(target=serve, args=(url, port_send, stop_recv))
+    profile = f"{args.profile}.{url.split(':', 1)[0]}.prof" if args.profile else None
+    server = ctx.Process(target=serve, args=(url, port_send, stop_recv, profile))
     server.start()
     try:
         port = port_recv.recv()
@@ -320,11 +340,16 @@ def main() -> None:
     parser.add_argument("--duplicates", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="write the server's cProfile to PREFIX.<backend>.prof (slows it: figures not judged)",
+    )
     args = parser.parse_args()
     args.deliveries = max(100, min(args.deliveries, 500_000))  # bounded loops
     results: dict[str, Any] = {
-        "mode": "uvicorn (h11) on loopback, server pinned to one core; raw-socket keep-alive "
-        "load generator in another process",
+        "mode": f"uvicorn ({_http_impl()}, as `shopify-odoo run` serves) on loopback, server "
+        "pinned to one core; raw-socket keep-alive load generator in another process",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
     }
