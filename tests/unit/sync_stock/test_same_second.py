@@ -63,6 +63,16 @@ def _marks(eu_known: tuple[str, ...] | None, at: float = 50.4, value: int = 10) 
     )
 
 
+def _pair(eu: int, us: int, *, at: float, stock: int):  # type: ignore[no-untyped-def]
+    """Paris (EU) and New York (US) showing ``eu`` and ``us``, read at ``at``; Odoo holds
+    ``stock`` at WH/Stock."""
+    return world(
+        level(EU, PARIS, eu, read_at=at),
+        level(US, NEW_YORK, us, read_at=at),
+        odoo_rows=(odoo(WH_STOCK, stock),),
+    )
+
+
 def _in_flight(plan) -> int:  # type: ignore[no-untyped-def]
     [fig] = [f for f in plan.figures if f.pool == "main"]
     return int(fig.in_flight)
@@ -76,11 +86,7 @@ def test_an_order_after_a_complete_mark_in_its_second_explains_the_fall() -> Non
     # the mark at 50.4 was complete and knew no order of second 50; order "1" (dated 50) was
     # not known then, so it came after 50.4: it explains EU's fall, held once
     ledger = apply_event(_marks(()), order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 9, read_at=50.9),
-        level(US, NEW_YORK, 10, read_at=50.9),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.9, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert _drops(plan) == []
     assert _in_flight(plan) == 1
@@ -90,11 +96,7 @@ def test_an_order_after_a_complete_mark_in_its_second_explains_the_fall() -> Non
 def test_an_order_the_complete_mark_knew_stays_before_it() -> None:
     # order "1" was known when the mark was set: the mark's figure already shows it
     ledger = apply_event(_marks(("1",)), order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 10, read_at=50.9),
-        level(US, NEW_YORK, 10, read_at=50.9),
-        odoo_rows=(odoo(WH_STOCK, 11),),
-    )
+    w = _pair(10, 10, at=50.9, stock=11)
     plan = plan_stock(w, ledger, POLICY)
     assert _drops(plan) == []
     assert _in_flight(plan) == 1
@@ -105,11 +107,7 @@ def test_a_mark_that_is_not_complete_holds_an_order_of_its_second() -> None:
     # nothing says the order came after the mark: when in doubt, hold (a unit held twice
     # until the order cursor passes the read, never a sale left unsubtracted)
     ledger = apply_event(_marks(None), order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 9, read_at=50.9),
-        level(US, NEW_YORK, 10, read_at=50.9),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.9, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert [d.units for d in _drops(plan)] == [1]
     assert _in_flight(plan) == 2
@@ -117,11 +115,7 @@ def test_a_mark_that_is_not_complete_holds_an_order_of_its_second() -> None:
 
 def test_an_order_of_an_earlier_second_is_before_any_mark() -> None:
     ledger = apply_event(_marks(()), order(EU, "1", 1, PARIS, placed=49))
-    w = world(
-        level(EU, PARIS, 9, read_at=50.9),
-        level(US, NEW_YORK, 10, read_at=50.9),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.9, stock=10)
     assert [d.units for d in _drops(plan_stock(w, ledger, POLICY))] == [1]
 
 
@@ -139,11 +133,7 @@ def _written_known(plan) -> dict[str, tuple[str, ...] | None]:  # type: ignore[n
 def test_a_read_with_nothing_unexplained_sets_a_complete_mark_listing_its_second() -> None:
     # marks a second or more older than the read; EU's order of the read's second is known
     ledger = apply_event(_marks(None, at=40), order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 9, read_at=50.4),
-        level(US, NEW_YORK, 10, read_at=50.4),
-        odoo_rows=(odoo(WH_STOCK, 20),),
-    )
+    w = _pair(9, 10, at=50.4, stock=20)
     plan = plan_stock(w, ledger, POLICY)
     assert _written_known(plan) == {EU: ("1",), US: ()}
 
@@ -152,11 +142,7 @@ def test_no_complete_mark_after_a_fall_nothing_explains_or_from_a_mark_in_the_sa
     # EU: an unexplained fall (a drop is recorded); US: its mark is in the read's second and
     # was not complete (a first figure, say): orders before it are not all known
     ledger = Ledger(marks=(Mark(key(EU, PARIS), 10, t(40)), Mark(key(US, NEW_YORK), 10, t(50.1))))
-    w = world(
-        level(EU, PARIS, 8, read_at=50.4),
-        level(US, NEW_YORK, 10, read_at=50.4),
-        odoo_rows=(odoo(WH_STOCK, 20),),
-    )
+    w = _pair(8, 10, at=50.4, stock=20)
     plan = plan_stock(w, ledger, POLICY)
     assert _written_known(plan) == {EU: None, US: None}
 
@@ -168,22 +154,14 @@ def test_a_pending_drop_of_the_last_second_keeps_the_mark_incomplete() -> None:
         # (a complete mark with a drop this close only comes from a concurrent record)
         marks=(Mark(key(EU, PARIS), 9, t(50.0), known=()), Mark(key(US, NEW_YORK), 10, t(40))),
     )
-    w = world(
-        level(EU, PARIS, 9, read_at=50.4),
-        level(US, NEW_YORK, 10, read_at=50.4),
-        odoo_rows=(odoo(WH_STOCK, 20),),
-    )
+    w = _pair(9, 10, at=50.4, stock=20)
     plan = plan_stock(w, ledger, POLICY)
     assert _written_known(plan)[EU] is None
 
 
 def test_two_way_marks_are_never_complete() -> None:
     policy = two_store_policy(direction=Direction.TWO_WAY)
-    w = world(
-        level(EU, PARIS, 10, read_at=50.4),
-        level(US, NEW_YORK, 10, read_at=50.4),
-        odoo_rows=(odoo(WH_STOCK, 20),),
-    )
+    w = _pair(10, 10, at=50.4, stock=20)
     plan = plan_stock(w, _marks(None, at=40), policy)
     assert _written_known(plan) == {EU: None, US: None}
 
@@ -192,21 +170,13 @@ def test_a_pass_then_an_order_in_the_same_second_then_a_pass_holds_it_once() -> 
     """The benchmark's case: a pass writes at 50.2, a storefront order lands at 50.5 (dated
     50), its webhook arrives, the next pass reads at 50.8: the other store shows one less."""
     ledger = _marks(None, at=40)
-    w = world(
-        level(EU, PARIS, 10, read_at=50.2),
-        level(US, NEW_YORK, 10, read_at=50.2),
-        odoo_rows=(odoo(WH_STOCK, 12),),
-    )
+    w = _pair(10, 10, at=50.2, stock=12)
     plan = plan_stock(w, ledger, POLICY)
     w, ledger = apply_plan(w, ledger, plan)
     assert [lv.available for lv in w.levels] == [12, 12]
     # the order: EU's level falls by 1 at 50.5, and the ledger hears of it
     ledger = apply_event(ledger, order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 11, read_at=50.8),
-        level(US, NEW_YORK, 12, read_at=50.8),
-        odoo_rows=(odoo(WH_STOCK, 12),),
-    )
+    w = _pair(11, 12, at=50.8, stock=12)
     plan = plan_stock(w, ledger, POLICY)
     assert _drops(plan) == []
     assert _in_flight(plan) == 1
@@ -219,11 +189,7 @@ def test_a_drop_keeps_its_start_marks_knowledge() -> None:
     # the fall is recorded before the order is heard of; the order (dated in the complete
     # mark's second, not known by it) explains the drop once it is known
     ledger = _marks(())
-    w = world(
-        level(EU, PARIS, 9, read_at=50.9),
-        level(US, NEW_YORK, 10, read_at=50.9),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.9, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     [drop] = _drops(plan)
     assert drop.since_known == ()
@@ -309,11 +275,7 @@ def test_a_second_order_of_the_second_of_a_fall_read_before_its_webhook_is_held_
             Mark(key(US, NEW_YORK), 10, t(49.9), known=()),
         )
     )
-    w = world(
-        level(EU, PARIS, 9, read_at=50.3),
-        level(US, NEW_YORK, 10, read_at=50.3),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.3, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert [d.units for d in _drops(plan)] == [1]
     w, ledger = apply_plan(w, ledger, plan)
@@ -321,11 +283,7 @@ def test_a_second_order_of_the_second_of_a_fall_read_before_its_webhook_is_held_
     ledger = apply_events(
         ledger, [order(EU, "1", 1, PARIS, placed=50), order(EU, "2", 1, PARIS, placed=50)]
     )
-    w = world(
-        level(EU, PARIS, 8, read_at=50.8),
-        level(US, NEW_YORK, 9, read_at=50.8),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(8, 9, at=50.8, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert _drops(plan) == []
     assert _in_flight(plan) == 2
@@ -341,18 +299,10 @@ def test_the_second_order_heard_of_after_the_next_drop_explains_it() -> None:
             Mark(key(US, NEW_YORK), 10, t(49.9), known=()),
         )
     )
-    w = world(
-        level(EU, PARIS, 9, read_at=50.3),
-        level(US, NEW_YORK, 10, read_at=50.3),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.3, stock=10)
     w, ledger = apply_plan(w, ledger, plan_stock(w, ledger, POLICY))
     ledger = apply_event(ledger, order(EU, "1", 1, PARIS, placed=50))
-    w = world(
-        level(EU, PARIS, 8, read_at=50.8),
-        level(US, NEW_YORK, 9, read_at=50.8),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(8, 9, at=50.8, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert [d.units for d in _drops(plan)] == [1]  # order "2" not heard of yet: held
     w, ledger = apply_plan(w, ledger, plan)
@@ -370,19 +320,11 @@ def test_an_excess_of_orders_of_earlier_seconds_carries_nothing() -> None:
             Mark(key(US, NEW_YORK), 10, t(48.5), known=()),
         )
     )
-    w = world(
-        level(EU, PARIS, 9, read_at=50.3),
-        level(US, NEW_YORK, 10, read_at=50.3),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(9, 10, at=50.3, stock=10)
     w, ledger = apply_plan(w, ledger, plan_stock(w, ledger, POLICY))
     ledger = apply_events(
         ledger, [order(EU, "1", 1, PARIS, placed=49), order(EU, "2", 1, PARIS, placed=49)]
     )
-    w = world(
-        level(EU, PARIS, 8, read_at=50.8),
-        level(US, NEW_YORK, 9, read_at=50.8),
-        odoo_rows=(odoo(WH_STOCK, 10),),
-    )
+    w = _pair(8, 9, at=50.8, stock=10)
     plan = plan_stock(w, ledger, POLICY)
     assert [d.units for d in _drops(plan)] == [1]
