@@ -12,38 +12,20 @@ corrections 12-13); on 17+ in ``quantity`` + ``picked``.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shopify_odoo.engine.order_poller import poll_pickings
-from shopify_odoo.sandbox.shopify.model import Order
 from shopify_odoo.sandbox.shopify.storefront import Cart, fulfil
 
 from .harness import OrderEngine, order_engine
+from .test_lifecycle import CARRIERS, EXCL, SKUS, import_one
 
 VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
 #: test_lifecycle.py runs the first two flows on 17.0 already
 OTHER_VERSIONS = ["16.0", "18.0", "19.0"]
-SKUS = ["TSHIRT-0001-BLA-M", "TSHIRT-0001-BLA-L"]
-EXCL = {"tax_rate": Decimal("0.15"), "taxes_included": False}
-CARRIERS = [
-    {
-        "odoo_carrier": "Express Delivery",
-        "company": "DHL Express",
-        "tracking_url": "https://track.example/{number}",
-    }
-]
-
-
-async def import_one(oe: OrderEngine, order: Order) -> int:
-    [result] = await oe.import_orders(order)
-    result.raise_for_problem()
-    assert result.outcome is not None
-    assert result.outcome.sale_order_id
-    return result.outcome.sale_order_id
 
 
 async def pickings_of(oe: OrderEngine, so_id: int) -> list[dict[str, Any]]:
